@@ -1,0 +1,56 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace AgentOS.Voice.Hosting;
+
+/// <summary>
+/// What every deployable shares: telemetry, health checks, the clock, and the standard resilience handler on every
+/// HttpClient (retries with backoff, timeouts, circuit breaker).
+/// </summary>
+public static class ServiceDefaults
+{
+    public const string ActivitySourceName = "AgentOS.Voice";
+    public const string MeterName = "AgentOS.Voice";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks();
+        builder.Services.AddHttpClient();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing
+                .AddSource(ActivitySourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+
+        // Exported only when Application Insights is configured (Azure); locally telemetry stays in-process.
+        var appInsights = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        if (!string.IsNullOrWhiteSpace(appInsights))
+        {
+            telemetry.WithTracing(t => t.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights))
+                .WithMetrics(m => m.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Liveness at /healthz, for Container Apps probes and the local runner.</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions());
+        return endpoints;
+    }
+}

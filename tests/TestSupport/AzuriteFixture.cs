@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Xunit;
+
+namespace AgentOS.Voice.TestSupport;
+
+/// <summary>
+/// Starts a private, in-memory Azurite on free loopback ports for one test class or collection, and stops it after.
+/// Azurite comes from the repo's own node_modules (npm ci); if it is missing the tests fail and say how to install it.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private Process? _process;
+
+    public int BlobPort { get; } = FreePort.Next();
+    public int QueuePort { get; } = FreePort.Next();
+    public int TablePort { get; } = FreePort.Next();
+
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        $"AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public static string AzuriteScript => Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(AzuriteScript))
+        {
+            throw new InvalidOperationException($"Azurite is not installed ({AzuriteScript} is missing): run `npm ci` in {RepoPaths.Root}.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+                 {
+                     AzuriteScript, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
+                     "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+                     "--blobPort", BlobPort.ToString(), "--queuePort", QueuePort.ToString(), "--tablePort", TablePort.ToString(),
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            while (!await CanConnect(port))
+            {
+                if (_process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException($"Azurite did not listen on port {port} within 30 s (exited: {_process.HasExited}).");
+                }
+
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static async Task<bool> CanConnect(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
