@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Storage;
+
+/// <summary>
+/// Azure Storage for state (tables), work (queues) and audio (blobs). Either a connection string (Azurite locally, or
+/// one with a key) or service URIs reached with the app's managed identity in Azure.
+/// </summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Falls back to AzureWebJobsStorage, which the Functions host needs anyway.</summary>
+    public string? ConnectionString { get; set; }
+
+    public Uri? BlobServiceUri { get; set; }
+    public Uri? QueueServiceUri { get; set; }
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>Prefix for every table, queue and container name, so several environments or test runs can share one account.</summary>
+    [RegularExpression("^[a-z0-9]{0,16}$", ErrorMessage = "Storage:NamePrefix must be up to 16 lowercase letters or digits.")]
+    public string NamePrefix { get; set; } = string.Empty;
+}
+
+public static class StorageServiceCollectionExtensions
+{
+    public static IServiceCollection AddAgentOsStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .PostConfigure(o => o.ConnectionString ??= configuration["AzureWebJobsStorage"])
+            .ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString) ||
+                           (o.BlobServiceUri is not null && o.QueueServiceUri is not null && o.TableServiceUri is not null),
+                "Storage needs Storage:ConnectionString (or AzureWebJobsStorage), or all three Storage:*ServiceUri settings.")
+            .ValidateOnStart();
+
+        services.AddSingleton(sp => Create(sp, o => new TableServiceClient(o.ConnectionString), o => new TableServiceClient(o.TableServiceUri, new DefaultAzureCredential())));
+        services.AddSingleton(sp => Create(sp, o => new QueueServiceClient(o.ConnectionString), o => new QueueServiceClient(o.QueueServiceUri, new DefaultAzureCredential())));
+        services.AddSingleton(sp => Create(sp, o => new BlobServiceClient(o.ConnectionString), o => new BlobServiceClient(o.BlobServiceUri, new DefaultAzureCredential())));
+        return services;
+    }
+
+    private static T Create<T>(IServiceProvider sp, Func<StorageOptions, T> withConnectionString, Func<StorageOptions, T> withIdentity)
+    {
+        var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+        return string.IsNullOrWhiteSpace(options.ConnectionString) ? withIdentity(options) : withConnectionString(options);
+    }
+}
