@@ -1,0 +1,66 @@
+// The Functions app: a custom handler (our ASP.NET Core app) on Flex Consumption. HTTP functions serve TwiML, webhooks
+// and the management API; the queue function renders and places voice messages.
+param location string
+param baseName string
+param tags object
+param identityId string
+param identityClientId string
+param deploymentContainerUrl string
+param appSettings object
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${baseName}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-${baseName}'
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      runtime: { name: 'custom', version: '1.0' }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: 2048
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [for setting in items(union(appSettings, { AZURE_CLIENT_ID: identityClientId })): {
+        name: setting.key
+        value: setting.value
+      }]
+    }
+  }
+}
+
+output name string = app.name
+output baseUrl string = 'https://${app.properties.defaultHostName}'
