@@ -15,6 +15,8 @@ public sealed class ElevenLabsClient : ISpeechSynthesizer
 {
     public const string Provider = "elevenlabs";
 
+    private static readonly HashSet<string> LanguageCodeModels = new(StringComparer.Ordinal) { "eleven_flash_v2_5", "eleven_turbo_v2_5" };
+
     private readonly HttpClient _http;
     private readonly ElevenLabsClientOptions _options;
     private readonly Uri _baseUri;
@@ -85,7 +87,7 @@ public sealed class ElevenLabsClient : ISpeechSynthesizer
         };
 
         var language = LanguageCode(request.Language);
-        if (_options.SendLanguageCode && language is not null && _options.LanguageCodeModels.Contains(model, StringComparer.Ordinal))
+        if (_options.SendLanguageCode && language is not null && LanguageCodeModels.Contains(model))
         {
             body["language_code"] = language;
         }
@@ -121,7 +123,7 @@ public sealed class ElevenLabsClient : ISpeechSynthesizer
         throw ParseError(response.StatusCode, text);
     }
 
-    internal static ElevenLabsException ParseError(HttpStatusCode status, string body)
+    private static ElevenLabsException ParseError(HttpStatusCode status, string body)
     {
         var prefix = $"ElevenLabs text-to-speech failed with HTTP {(int)status}";
         JsonElement detail;

@@ -36,7 +36,4 @@ public sealed class ElevenLabsClientOptions
     /// Other models either reject or ignore it depending on the API version, so it is never sent to them.
     /// </summary>
     public bool SendLanguageCode { get; set; } = true;
-
-    /// <summary>Models that take language_code.</summary>
-    public IList<string> LanguageCodeModels { get; set; } = ["eleven_flash_v2_5", "eleven_turbo_v2_5"];
 }

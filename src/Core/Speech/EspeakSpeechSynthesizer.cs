@@ -15,13 +15,13 @@ public sealed class EspeakSpeechSynthesizer : ISpeechSynthesizer
     public const string Provider = "espeak-ng";
 
     private readonly EspeakOptions _options;
-    private readonly Lazy<Task<IReadOnlySet<string>>> _voices;
+    private readonly Lock _voicesLock = new();
+    private Task<IReadOnlySet<string>>? _voices;
 
     public EspeakSpeechSynthesizer(IOptions<EspeakOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        _voices = new Lazy<Task<IReadOnlySet<string>>>(LoadVoicesAsync);
     }
 
     public string ProviderName => Provider;
@@ -56,7 +56,7 @@ public sealed class EspeakSpeechSynthesizer : ISpeechSynthesizer
     /// </summary>
     internal async Task<string> ResolveVoiceAsync(SpeechRequest request, CancellationToken cancellationToken)
     {
-        var voices = await _voices.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var voices = await VoicesAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(request.Voice) && voices.Contains(request.Voice.Split('+')[0]))
         {
             return request.Voice;
@@ -75,6 +75,20 @@ public sealed class EspeakSpeechSynthesizer : ISpeechSynthesizer
         }
 
         throw new SpeechSynthesisException(Provider, $"espeak-ng has no voice '{request.Voice}' and none for language '{request.Language}'.");
+    }
+
+    /// <summary>espeak-ng's voice list, read once; a failed read is not kept, so installing espeak-ng later needs no restart.</summary>
+    private Task<IReadOnlySet<string>> VoicesAsync()
+    {
+        lock (_voicesLock)
+        {
+            if (_voices is null || _voices.IsFaulted)
+            {
+                _voices = LoadVoicesAsync();
+            }
+
+            return _voices;
+        }
     }
 
     private async Task<IReadOnlySet<string>> LoadVoicesAsync()
@@ -106,7 +120,6 @@ public sealed class EspeakSpeechSynthesizer : ISpeechSynthesizer
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         };
         foreach (var argument in arguments)
         {
@@ -132,12 +145,22 @@ public sealed class EspeakSpeechSynthesizer : ISpeechSynthesizer
                 using var stdout = new MemoryStream();
                 var stdoutTask = process.StandardOutput.BaseStream.CopyToAsync(stdout, cancellationToken);
                 var stderrTask = process.StandardError.ReadToEndAsync(cancellationToken);
-                if (stdin is not null)
+                try
                 {
-                    await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
-                }
+                    // Straight to the pipe, so nothing stays buffered in the writer to fail again when the process is disposed.
+                    if (stdin is not null)
+                    {
+                        var input = process.StandardInput.BaseStream;
+                        await input.WriteAsync(Encoding.UTF8.GetBytes(stdin), cancellationToken).ConfigureAwait(false);
+                        await input.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
 
-                process.StandardInput.Close();
+                    process.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                    // It exited without reading all its input (a broken pipe); its exit code and stderr below say why.
+                }
                 await Task.WhenAll(stdoutTask, stderrTask).ConfigureAwait(false);
                 await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
 

@@ -83,13 +83,24 @@ public sealed class EspeakSpeechSynthesizerTests : IDisposable
     public async Task A_failing_executable_reports_its_stderr_and_exit_code()
     {
         var script = _temp.File("broken-espeak");
-        await File.WriteAllTextAsync(script, "#!/bin/sh\necho 'espeak: cannot open phoneme data' >&2\nexit 3\n");
+        await File.WriteAllTextAsync(script, """
+            #!/bin/sh
+            if [ "$1" = "--voices" ]; then
+              printf 'Pty Language       Age/Gender VoiceName          File                 Other Languages\n 2  en-us           --/M      English_(America)  gmw/en-US            (en 3)\n'
+              exit 0
+            fi
+            echo 'espeak: cannot open phoneme data' >&2
+            exit 3
+
+            """);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
         }
 
-        var e = await Assert.ThrowsAsync<SpeechSynthesisException>(() => Create(script).SynthesizeAsync(new SpeechRequest("Hi.", "en-us", "en-US")));
+        // Far more text than a pipe buffers: the script exits without reading it, and that must not hide its error.
+        var text = string.Concat(Enumerable.Repeat("A long message. ", 20000));
+        var e = await Assert.ThrowsAsync<SpeechSynthesisException>(() => Create(script).SynthesizeAsync(new SpeechRequest(text, "en-us", "en-US")));
         Assert.Contains("code 3", e.Message);
         Assert.Contains("cannot open phoneme data", e.Message);
     }

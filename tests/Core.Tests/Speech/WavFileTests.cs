@@ -30,6 +30,7 @@ public sealed class WavFileTests : IDisposable
         Assert.Equal(58, bytes.Length - wav.Data.Length - 1); // 58-byte header, then data and its pad byte (odd length)
         Assert.Equal(MuLaw.Encode(pcm), wav.Data.ToArray());
         Assert.Equal(TimeSpan.FromSeconds(8001 / 8000.0), wav.Duration);
+        Assert.Equal(bytes, WavFile.WriteMuLaw(wav.Data.Span)); // our writer produces SoX's layout byte for byte
     }
 
     [Fact]
