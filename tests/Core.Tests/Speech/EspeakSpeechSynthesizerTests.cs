@@ -106,6 +106,14 @@ public sealed class EspeakSpeechSynthesizerTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancellation_is_honoured()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Create().SynthesizeAsync(new SpeechRequest("Hi.", "en-us", "en-US"), cancelled.Token));
+    }
+
+    [Fact]
     public async Task Empty_text_is_refused()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Create().SynthesizeAsync(new SpeechRequest("", "en-us", "en-US")));
