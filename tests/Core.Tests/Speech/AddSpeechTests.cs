@@ -1,0 +1,63 @@
+using AgentOS.Voice.Speech;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Core.Tests.Speech;
+
+public class AddSpeechTests
+{
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSpeech(builder.Configuration);
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Without_an_elevenlabs_key_espeak_ng_is_the_synthesizer()
+    {
+        using var host = Build(new() { ["Speech:Espeak:WordsPerMinute"] = "150" });
+        await host.StartAsync();
+
+        var synthesizer = host.Services.GetRequiredService<ISpeechSynthesizer>();
+        Assert.IsType<EspeakSpeechSynthesizer>(synthesizer);
+        Assert.Equal("espeak-ng", synthesizer.ProviderName);
+        Assert.Equal(150, host.Services.GetRequiredService<IOptions<EspeakOptions>>().Value.WordsPerMinute);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task With_an_elevenlabs_key_elevenlabs_is_the_synthesizer()
+    {
+        using var host = Build(new() { ["Speech:ElevenLabs:ApiKey"] = "key", ["Speech:ElevenLabs:Speed"] = "1.1" });
+        await host.StartAsync();
+
+        var synthesizer = host.Services.GetRequiredService<ISpeechSynthesizer>();
+        Assert.IsType<ElevenLabsClient>(synthesizer);
+        Assert.Equal("elevenlabs", synthesizer.ProviderName);
+        Assert.Equal(1.1, host.Services.GetRequiredService<IOptions<ElevenLabsClientOptions>>().Value.Speed);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Speech:ElevenLabs:Speed", "2", "Speed")]
+    [InlineData("Speech:ElevenLabs:OutputFormat", "mp3_44100_128", "ulaw_8000")]
+    [InlineData("Speech:ElevenLabs:BaseUrl", "not a url", "BaseUrl")]
+    public async Task Invalid_elevenlabs_options_stop_the_host_at_start(string key, string value, string expected)
+    {
+        using var host = Build(new() { ["Speech:ElevenLabs:ApiKey"] = "key", [key] = value });
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_espeak_options_stop_the_host_at_start()
+    {
+        using var host = Build(new() { ["Speech:Espeak:WordsPerMinute"] = "5" });
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("WordsPerMinute", e.Message);
+    }
+}
