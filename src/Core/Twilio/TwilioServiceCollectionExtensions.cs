@@ -45,18 +45,23 @@ public static class TwilioServiceCollectionExtensions
         // Twilio did nothing; fetches and updates of an existing call are idempotent and keep the usual transient retry.
         // RemoveAllResilienceHandlers is marked for evaluation; it is the supported way to drop a default handler.
 #pragma warning disable EXTEXP0001
-        services.AddHttpClient<TwilioClient>()
+        var resilience = services.AddHttpClient<TwilioClient>()
             .RemoveAllResilienceHandlers()
 #pragma warning restore EXTEXP0001
-            .AddStandardResilienceHandler()
-            .Configure(configuration.GetSection(ResilienceSectionName))
-            .Configure(o => o.Retry.ShouldHandle = args =>
-            {
-                var createsCall = args.Context.GetRequestMessage()?.Options.TryGetValue(TwilioClient.CreatesCall, out var c) == true && c;
-                return ValueTask.FromResult(createsCall
-                    ? args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
-                    : HttpClientResiliencePredicates.IsTransient(args.Outcome));
-            });
+            .AddStandardResilienceHandler();
+        var tuning = configuration.GetSection(ResilienceSectionName);
+        if (tuning.Exists())
+        {
+            resilience.Configure(tuning);
+        }
+
+        resilience.Configure(o => o.Retry.ShouldHandle = args =>
+        {
+            var createsCall = args.Context.GetRequestMessage()?.Options.TryGetValue(TwilioClient.CreatesCall, out var c) == true && c;
+            return ValueTask.FromResult(createsCall
+                ? args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
+                : HttpClientResiliencePredicates.IsTransient(args.Outcome));
+        });
         return services;
     }
 

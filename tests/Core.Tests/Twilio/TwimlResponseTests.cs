@@ -2,6 +2,8 @@ using System.Text;
 using System.Xml.Linq;
 using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio.Twiml;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOS.Voice.Core.Tests.Twilio;
 
@@ -96,6 +98,18 @@ public class TwimlResponseTests
         Assert.False(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble), "no byte-order mark");
         Assert.StartsWith(Declaration, Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
         Assert.Single(parsed.Root.Elements("Say"));
+    }
+
+    [Fact]
+    public async Task As_an_http_result_it_is_utf8_text_xml()
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        context.Response.Body = new MemoryStream();
+
+        await new TwimlResponse().Say("Grüß Gott").ToHttpResult().ExecuteAsync(context);
+
+        Assert.Equal("text/xml; charset=utf-8", context.Response.ContentType);
+        Assert.Equal("Grüß Gott", XDocument.Parse(Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray())).Root!.Value);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using Microsoft.AspNetCore.Http;
 
 namespace AgentOS.Voice.Twilio.Twiml;
 
@@ -10,6 +11,8 @@ namespace AgentOS.Voice.Twilio.Twiml;
 /// </summary>
 public sealed class TwimlResponse
 {
+    public const string ContentType = "text/xml; charset=utf-8";
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
     private readonly List<Action<XmlWriter>> _verbs = [];
 
@@ -261,6 +264,9 @@ public sealed class TwimlResponse
     }
 
     public string ToXml() => Utf8.GetString(ToUtf8Bytes());
+
+    /// <summary>The document as a minimal-API result with the content type Twilio expects.</summary>
+    public IResult ToHttpResult() => Results.Bytes(ToUtf8Bytes(), ContentType);
 
     public override string ToString() => ToXml();
 
