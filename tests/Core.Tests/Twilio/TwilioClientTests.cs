@@ -189,6 +189,8 @@ public sealed class TwilioClientTests : IAsyncLifetime
         Assert.Contains("4000", tooLong.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Twiml = "<Response/>" }));
         await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Url = null }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Url = "/calls/c-1/twiml" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { MachineDetection = null }));
         await Assert.ThrowsAsync<ArgumentException>(() =>
             client.UpdateCallAsync(FakeTwilioApi.CallSid, new UpdateCallRequest { Twiml = "<Response/>", Url = "https://a.example.com" }));
 
@@ -220,5 +222,16 @@ public sealed class TwilioClientTests : IAsyncLifetime
 
         var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TwilioOptions>>().Value);
         Assert.Contains("AccountSid", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiKeySecret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Public_urls_must_be_absolute_bases()
+    {
+        using var host = BuildHost(new() { ["PublicUrls:FunctionsBaseUrl"] = "voice.example.com", ["PublicUrls:RelayBaseUrl"] = "https://relay.example.com" });
+
+        var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PublicUrlOptions>>().Value);
+        Assert.Contains("FunctionsBaseUrl", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RelayBaseUrl", error.Message, StringComparison.Ordinal);
     }
 }

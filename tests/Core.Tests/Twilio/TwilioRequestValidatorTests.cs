@@ -121,6 +121,17 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_form_too_large_to_read_is_refused_not_an_error()
+    {
+        var form = Enumerable.Range(0, 1100).Select(i => new KeyValuePair<string, string>($"k{i}", "v")).ToArray();
+        var signature = TwilioSignature.Compute(Token, PublicBase + "/calls/status", form);
+
+        using var response = await _http.SendAsync(FormPost("/calls/status", form, signature));
+
+        await AssertRejected(response);
+    }
+
+    [Fact]
     public async Task Repeated_parameters_all_count()
     {
         KeyValuePair<string, string>[] form =

@@ -78,9 +78,23 @@ public sealed record CreateCallRequest
                 nameof(Twiml));
         }
 
+        CallbackUrl(Url, nameof(Url));
+        CallbackUrl(StatusCallback, nameof(StatusCallback));
+        CallbackUrl(AsyncAmdStatusCallback, nameof(AsyncAmdStatusCallback));
+        CallbackUrl(RecordingStatusCallback, nameof(RecordingStatusCallback));
+
         if (AsyncAmd && MachineDetection is null)
         {
             throw new ArgumentException("AsyncAmd needs MachineDetection.", nameof(AsyncAmd));
+        }
+    }
+
+    // Twilio needs absolute URLs it can reach; a relative one would only fail later, on the phone.
+    internal static void CallbackUrl(string? url, string name)
+    {
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+        {
+            throw new ArgumentException($"{name} must be an absolute http(s) URL, not '{url}'.", name);
         }
     }
 
@@ -148,6 +162,8 @@ public sealed record UpdateCallRequest
             throw new ArgumentException(
                 $"Inline TwiML is {Twiml.Length} characters; Twilio accepts at most {CreateCallRequest.MaxTwimlLength}.", nameof(Twiml));
         }
+
+        CreateCallRequest.CallbackUrl(Url, nameof(Url));
     }
 
     internal IEnumerable<KeyValuePair<string, string>> ToForm() => new FormFields()

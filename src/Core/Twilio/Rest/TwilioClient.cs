@@ -30,7 +30,11 @@ public sealed class TwilioClient
         _logger = logger;
     }
 
-    /// <summary>Places an outbound call, waiting for the account's calls-per-second budget first.</summary>
+    /// <summary>
+    /// Places an outbound call, waiting for the account's calls-per-second budget first. A timeout or network error
+    /// here means the outcome is unknown (Twilio may have placed the call): do not simply call again; wait for the
+    /// status callback or look the call up.
+    /// </summary>
     public async Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

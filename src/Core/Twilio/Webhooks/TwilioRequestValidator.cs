@@ -40,9 +40,9 @@ public sealed class TwilioRequestValidator
         bool valid;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(aborted).ConfigureAwait(false);
-            var pairs = form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? string.Empty)));
-            valid = TwilioSignature.IsValid(token, url, pairs, signature);
+            var form = await ReadFormOrNullAsync(request, aborted).ConfigureAwait(false);
+            var pairs = form?.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? string.Empty)));
+            valid = pairs is not null && TwilioSignature.IsValid(token, url, pairs, signature);
         }
         else if (request.HasJsonContentType())
         {
@@ -70,6 +70,19 @@ public sealed class TwilioRequestValidator
         var valid = TwilioSignature.IsValid(_twilio.Value.AuthToken, url, null, signature);
         LogIfInvalid(valid, url, signature, "upgrade");
         return valid;
+    }
+
+    // A malformed or oversized form is not something Twilio sent: refuse it like a bad signature instead of failing with 500.
+    private static async Task<IFormCollection?> ReadFormOrNullAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            return null;
+        }
     }
 
     private static async Task<byte[]?> ReadBufferedAsync(HttpRequest request, CancellationToken cancellationToken)
