@@ -79,10 +79,13 @@ public class ProviderErrorTests
     [Fact]
     public async Task A_stream_cut_off_midway_ends_in_an_exception()
     {
+        var heardFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var fake = await FakeLlmServer.StartAsync(async (ctx, _) =>
         {
             await FakeLlmServer.BeginEventStreamAsync(ctx);
             await FakeLlmServer.SendEventAsync(ctx, OpenAIStreamingTests.Chunk("gpt-4o-mini", """{"role":"assistant","content":"Hel"}"""));
+            // Cut only once the client has the first token, or the reset could overtake the data in flight.
+            await heardFirst.Task.WaitAsync(TimeSpan.FromSeconds(30));
             ctx.Abort();
         });
         await using var services = LlmTestServices.Build(Settings(LlmProviders.OpenAI, fake));
@@ -94,6 +97,10 @@ public class ProviderErrorTests
             await foreach (var update in client.GetStreamingResponseAsync(LlmTestServices.Conversation("Hello")))
             {
                 heard.Add(update.Text);
+                if (update.Text.Length > 0)
+                {
+                    heardFirst.TrySetResult();
+                }
             }
         });
 
