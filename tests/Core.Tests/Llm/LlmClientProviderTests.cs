@@ -112,6 +112,18 @@ public class LlmClientProviderTests
         Assert.Equal(TimeSpan.Zero, options.Scripted.TokenDelay);
     }
 
+    [Fact]
+    public void An_agents_temperature_and_output_limit_travel_in_the_request_options()
+    {
+        var tool = AIFunctionFactory.Create(() => "ok", LlmToolNames.EndCall);
+
+        var options = new LlmSettings { Provider = LlmProviders.OpenAI, Model = "gpt-4o-mini", Temperature = 0.3f, MaxOutputTokens = 120 }.ToChatOptions([tool]);
+
+        Assert.Equal(0.3f, options.Temperature);
+        Assert.Equal(120, options.MaxOutputTokens);
+        Assert.Same(tool, Assert.Single(options.Tools!));
+    }
+
     public static TheoryData<string, string, string> InvalidSettings() => new()
     {
         { "Llm:AzureOpenAI:Endpoint", "https://example.openai.azure.com", "Llm:AzureOpenAI:ApiKey is required" },
