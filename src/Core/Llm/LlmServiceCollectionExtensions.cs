@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Llm;
+
+public static class LlmServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="ILlmClientProvider"/>, the validated "Llm" options and the LLM HttpClient.</summary>
+    public static IServiceCollection AddLlm(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LlmOptions>()
+            .Bind(configuration.GetSection(LlmOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+
+        var http = services.AddHttpClient(LlmClientProvider.HttpClientName)
+            // The SDK clients are cached and keep this HttpClient for the process's life, so the factory never
+            // rotates its handler; the pooled-connection lifetime is what lets DNS changes be picked up.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                EnableMultipleHttp2Connections = true,
+            })
+            // The SDKs apply Llm:RequestTimeout themselves; HttpClient's own 100 s would cut long streams short.
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        // The standard resilience handler added to every client by AddServiceDefaults would retry a live turn and
+        // cap a stream at its total timeout; neither suits a caller waiting on the line. The removal API is marked
+        // experimental but is the documented way to opt one client out of ConfigureHttpClientDefaults.
+#pragma warning disable EXTEXP0001
+        http.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ILlmClientProvider, LlmClientProvider>();
+        return services;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Llm;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AgentOS.Voice.Core.Tests.Llm;
+
+/// <summary>What the fake provider received.</summary>
+internal sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>
+/// A stand-in for an LLM provider on Kestrel at 127.0.0.1: records each request, then lets the test answer it
+/// (typically with server-sent events in the provider's documented shape).
+/// </summary>
+internal sealed class FakeLlmServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeLlmServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The base address without a trailing slash, as users write it in configuration.</summary>
+    public string BaseUrl => BaseAddress.ToString().TrimEnd('/');
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    public static async Task<FakeLlmServer> StartAsync(Func<HttpContext, RecordedRequest, Task> respond)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        FakeLlmServer? server = null;
+        app.Run(async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync(context.RequestAborted);
+            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body);
+            server!.Requests.Enqueue(request);
+            await respond(context, request);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        server = new FakeLlmServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
+        return server;
+    }
+
+    /// <summary>Starts a text/event-stream response.</summary>
+    public static async Task BeginEventStreamAsync(HttpContext context)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>Writes one server-sent event and flushes it, so the client can see it before the next.</summary>
+    public static async Task SendEventAsync(HttpContext context, string data, string? eventName = null)
+    {
+        var text = eventName is null ? $"data: {data}\n\n" : $"event: {eventName}\ndata: {data}\n\n";
+        await context.Response.WriteAsync(text, context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    public static Task SendJsonErrorAsync(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(json, context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Builds the LLM services the way a host does, from in-memory configuration.</summary>
+internal static class LlmTestServices
+{
+    public static ServiceProvider Build(IDictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddLogging().AddLlm(configuration).BuildServiceProvider();
+    }
+
+    public static Agent Agent(string provider, string model, IReadOnlyList<ScriptStep>? script = null) => new()
+    {
+        Id = "agent-1",
+        Name = "Front desk",
+        PhoneNumber = "+14155550100",
+        Llm = new LlmSettings { Provider = provider, Model = model, MaxOutputTokens = 256 },
+        Script = script ?? [],
+    };
+
+    public static List<Microsoft.Extensions.AI.ChatMessage> Conversation(string callerSays) =>
+    [
+        new(Microsoft.Extensions.AI.ChatRole.System, "You are a helpful voice assistant."),
+        new(Microsoft.Extensions.AI.ChatRole.User, callerSays),
+    ];
+}
