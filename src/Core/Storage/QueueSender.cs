@@ -9,7 +9,7 @@ namespace AgentOS.Voice.Storage;
 
 /// <summary>
 /// Puts work on a queue that a queue function reads: applies the name prefix, creates the queue on first use and
-/// encodes the message the way the trigger expects (<see cref="QueueMessageEncoding"/>).
+/// encodes the message the way the trigger expects (<see cref="QueueTriggerEncoding"/>).
 /// </summary>
 public sealed class QueueSender(QueueServiceClient queues, IOptions<StorageOptions> options)
 {

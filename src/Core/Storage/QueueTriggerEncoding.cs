@@ -10,7 +10,7 @@ namespace AgentOS.Voice.Storage;
 /// must base64-encode the UTF-8 text or the trigger cannot read the message. Every producer (API endpoints, the AgentOS
 /// scheduler, tests) goes through here so the encoding lives in one place.
 /// </summary>
-public static class QueueMessageEncoding
+public static class QueueTriggerEncoding
 {
     /// <summary>Azure Queue Storage's limit for a message's initial invisibility.</summary>
     public static readonly TimeSpan MaxInitialVisibilityDelay = TimeSpan.FromDays(7);
