@@ -1,0 +1,115 @@
+using Azure;
+using Azure.Data.Tables;
+using AgentOS.Voice.Storage;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Agents;
+
+/// <summary>
+/// Agents in Table Storage, table <c>{NamePrefix}agents</c>, one row per agent. Updates are conditional on the ETag
+/// read just before, so two concurrent edits cannot silently overwrite each other.
+/// </summary>
+public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time) : IAgentStore
+{
+    public const string TableName = "agents";
+
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private volatile TableClient? _table;
+
+    public async Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
+    {
+        var table = await GetTableAsync(cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(AgentTableEntity.PartitionKey, agentId, cancellationToken: cancellationToken);
+        return row.HasValue ? AgentTableEntity.FromEntity(row.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var table = await GetTableAsync(cancellationToken);
+        var agents = new List<Agent>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(
+                           e => e.PartitionKey == AgentTableEntity.PartitionKey, cancellationToken: cancellationToken))
+        {
+            agents.Add(AgentTableEntity.FromEntity(entity));
+        }
+
+        return agents;
+    }
+
+    public async Task<Agent> CreateAsync(Agent agent, CancellationToken cancellationToken = default)
+    {
+        var table = await GetTableAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var stored = agent with { CreatedAt = now, UpdatedAt = now };
+        try
+        {
+            await table.AddEntityAsync(AgentTableEntity.ToEntity(stored), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            throw new AgentConflictException(agent.Id);
+        }
+
+        return stored;
+    }
+
+    public async Task<Agent?> UpdateAsync(Agent agent, CancellationToken cancellationToken = default)
+    {
+        var table = await GetTableAsync(cancellationToken);
+        var current = await table.GetEntityIfExistsAsync<TableEntity>(AgentTableEntity.PartitionKey, agent.Id, cancellationToken: cancellationToken);
+        if (!current.HasValue)
+        {
+            return null;
+        }
+
+        var existing = AgentTableEntity.FromEntity(current.Value!);
+        var stored = agent with { CreatedAt = existing.CreatedAt, UpdatedAt = time.GetUtcNow() };
+        try
+        {
+            await table.UpdateEntityAsync(AgentTableEntity.ToEntity(stored), current.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            throw new AgentConcurrencyException(agent.Id, e);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Deleted between the read and the write.
+            return null;
+        }
+
+        return stored;
+    }
+
+    public async Task<bool> DeleteAsync(string agentId, CancellationToken cancellationToken = default)
+    {
+        var table = await GetTableAsync(cancellationToken);
+        var response = await table.DeleteEntityAsync(AgentTableEntity.PartitionKey, agentId, ETag.All, cancellationToken);
+        return response.Status != 404;
+    }
+
+    private async ValueTask<TableClient> GetTableAsync(CancellationToken cancellationToken)
+    {
+        if (_table is { } ready)
+        {
+            return ready;
+        }
+
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_table is null)
+            {
+                var table = tables.GetPrefixedTableClient(options.Value, TableName);
+                await table.CreateIfNotExistsAsync(cancellationToken);
+                _table = table;
+            }
+
+            return _table;
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+}

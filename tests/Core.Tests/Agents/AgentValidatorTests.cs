@@ -1,0 +1,91 @@
+using AgentOS.Voice.Agents;
+
+namespace AgentOS.Voice.Core.Tests.Agents;
+
+public class AgentValidatorTests
+{
+    private static Agent Valid() => new()
+    {
+        Id = "front-desk",
+        Name = "Front desk",
+        PhoneNumber = "+14155550100",
+        TransferNumber = "+442071838750",
+        OtherLanguages = [new AgentLanguage("es-ES")],
+        DtmfMenu = new Dictionary<string, DtmfAction> { ["0"] = new(DtmfActionKind.Handoff), ["*"] = new(DtmfActionKind.End) },
+        Script = [new ScriptStep(null, "Hola.", "switch_language:es-ES"), new ScriptStep("bye", "Bye.", "end_call")],
+    };
+
+    [Fact]
+    public void A_valid_agent_has_no_problems() => Assert.Empty(AgentValidator.Validate(Valid()));
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_by_field()
+    {
+        var agent = Valid() with
+        {
+            Id = "Bad_Id",
+            Name = "",
+            PhoneNumber = "4155550100",
+            TransferNumber = null,
+            Language = "english!",
+            Greeting = new string('g', 1001),
+            SystemPrompt = new string('s', 8001),
+            Llm = new LlmSettings { Provider = "gpt", Model = " " },
+            TtsProvider = "Polly",
+            TranscriptionProvider = "Whisper",
+            DtmfMenu = new Dictionary<string, DtmfAction>
+            {
+                ["0"] = new(DtmfActionKind.Handoff),
+                ["12"] = new(DtmfActionKind.End),
+                ["5"] = new(DtmfActionKind.Say),
+            },
+            Script = [new ScriptStep(null, "", "dance"), new ScriptStep(null, "ok", "switch_language:fr-FR")],
+        };
+
+        var errors = AgentValidator.Validate(agent);
+
+        Assert.Equal(
+            new[]
+            {
+                "dtmfMenu.0.kind", "dtmfMenu.12", "dtmfMenu.5.text", "greeting", "id", "language", "llm.model", "llm.provider",
+                "name", "phoneNumber", "script[0].reply", "script[0].tool", "script[1].tool", "systemPrompt",
+                "transcriptionProvider", "ttsProvider",
+            },
+            errors.Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Theory]
+    [InlineData("+141555")]
+    [InlineData("+0415555010")]
+    [InlineData("+1415555010012345")]
+    [InlineData("+1 415 555 0100")]
+    public void Transfer_numbers_must_be_E164(string number) =>
+        Assert.Contains("transferNumber", AgentValidator.Validate(Valid() with { TransferNumber = number }).Keys);
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("-abc")]
+    [InlineData("ABC")]
+    [InlineData("a b")]
+    public void Ids_must_be_slugs(string id) => Assert.Contains("id", AgentValidator.Validate(Valid() with { Id = id }).Keys);
+
+    [Fact]
+    public void Handoff_without_a_transfer_number_is_named_on_menu_and_script()
+    {
+        var agent = Valid() with { TransferNumber = null, Script = [new ScriptStep(null, "Connecting.", "handoff")] };
+
+        var errors = AgentValidator.Validate(agent);
+
+        Assert.Equal(["dtmfMenu.0.kind", "script[0].tool"], errors.Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public void Nulls_from_json_are_reported_not_thrown()
+    {
+        var agent = Valid() with { Id = null!, Name = null!, Llm = null!, DtmfMenu = null!, Script = null!, OtherLanguages = null! };
+
+        var errors = AgentValidator.Validate(agent);
+
+        Assert.Equal(["dtmfMenu", "id", "llm", "name", "otherLanguages", "script"], errors.Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentOS.Voice.Functions.Tests;
+
+/// <summary>The real Functions app on the test server, wired to a test's Azurite with its own name prefix and API key.</summary>
+public sealed class FunctionsAppFactory(
+    string storageConnectionString,
+    string namePrefix,
+    IReadOnlyDictionary<string, string>? settings = null,
+    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-management-key-0123456789";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:ConnectionString", storageConnectionString);
+        builder.UseSetting("Storage:NamePrefix", namePrefix);
+        builder.UseSetting("ManagementApi:ApiKeys:0", ApiKey);
+        builder.UseSetting("Functions:LocalQueuePolling", "false");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
+    }
+
+    public HttpClient CreateManagementClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", ApiKey);
+        return client;
+    }
+}
+
+public static class Eventually
+{
+    /// <summary>Waits for a condition that real I/O makes true at some point; fails with <paramref name="what"/> if it never does.</summary>
+    public static async Task True(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
