@@ -25,7 +25,7 @@ public sealed class StorageOptions
     public Uri? TableServiceUri { get; set; }
 
     /// <summary>Prefix for every table, queue and container name, so several environments or test runs can share one account.</summary>
-    [RegularExpression("^[a-z0-9]{0,16}$", ErrorMessage = "Storage:NamePrefix must be up to 16 lowercase letters or digits.")]
+    [RegularExpression("^([a-z][a-z0-9]{0,15})?$", ErrorMessage = "Storage:NamePrefix must be up to 16 lowercase letters or digits, starting with a letter (table names must).")]
     public string NamePrefix { get; set; } = string.Empty;
 }
 
