@@ -33,6 +33,12 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// <summary>Called on the receive loop for every message the agent sends (for live display); keep it quick.</summary>
     public Action<CallerMessage>? MessageReceived { get; set; }
 
+    /// <summary>
+    /// After an interrupt in a script, how long the answer must stay quiet (when the agent does not close it with
+    /// last:true) before the next step runs.
+    /// </summary>
+    public TimeSpan InterruptSettleTime { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Completes when the session is over: the agent sent <c>end</c>, the socket closed, or the caller hung up.</summary>
     public Task SessionOver => _sessionOver.Task;
 
@@ -184,7 +190,11 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
                     ? turn.WaitForTokensAsync(n)
                     : Task.Delay(sayAndInterrupt.After ?? TimeSpan.Zero, cancellationToken);
                 await Task.WhenAny(trigger, turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken);
-                await InterruptAsync(cancellationToken);
+                if (await InterruptAsync(cancellationToken))
+                {
+                    await SettleAsync(turn, cancellationToken);
+                }
+
                 break;
             case PressKeyStep key:
                 await PressKeyAsync(key.Digit, cancellationToken);
@@ -201,6 +211,25 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
                 break;
             default:
                 throw new NotSupportedException($"Unknown caller step {step.GetType().Name}.");
+        }
+    }
+
+    /// <summary>
+    /// Waits for the interrupted answer to stop (its last:true, or a quiet spell), so that its late tokens are counted
+    /// as stale on it rather than taken for the answer to the caller's next prompt.
+    /// </summary>
+    private async Task SettleAsync(Turn turn, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var staleSoFar = turn.Record.StaleTokens;
+            var quiet = Task.Delay(InterruptSettleTime, cancellationToken);
+            var first = await Task.WhenAny(turn.Done.Task, _sessionOver.Task, quiet);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (first != quiet || turn.Record.StaleTokens == staleSoFar)
+            {
+                return;
+            }
         }
     }
 
