@@ -43,6 +43,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Talk_on_a_socket_streams_the_agents_tokens_and_sends_typed_commands()
+    {
+        await using var app = await FakeApp.StartAsync(Harness.AuthToken);
+        using var cli = new CliProcess("talk", "--ws", $"{app.WsBaseUrl}/relay/agent", "--auth-token", Harness.AuthToken);
+        await cli.WaitForOutputAsync("Type what the caller says", Startup);
+
+        await cli.TypeAsync("hello");
+        await cli.WaitForOutputAsync("You said hello", Harness.Timeout);
+        await cli.TypeAsync("/dtmf 7");
+        await cli.TypeAsync("/hangup");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(Harness.Timeout));
+        Assert.Equal("7", Assert.Single(app.Relay.OfType("dtmf")).GetProperty("digit").GetString());
+        Assert.Equal("inbound", app.Relay.Setup!.Value.GetProperty("direction").GetString());
+    }
+
+    [Fact]
     public async Task Talk_requires_exactly_one_target()
     {
         using var cli = new CliProcess("talk", "--auth-token", "x");

@@ -109,6 +109,21 @@ public sealed class ConversationRelayTests
     }
 
     [Fact]
+    public async Task A_socket_lost_without_end_fails_the_session_with_64105()
+    {
+        await using var h = await Harness.StartAsync();
+        h.Simulator.Numbers[Harness.PersonNumber] = NumberBehavior.Person(new CallerScript().Wait(TimeSpan.FromSeconds(20)));
+        h.App.Serve("/voice", RelayTwiml(h.App, "drop", "/relay-action"));
+
+        var sid = await h.CreateCallAsync(Harness.PersonNumber, ("Url", h.App.Url("/voice")));
+        var call = await h.Simulator.WaitForStatusAsync(sid, "completed", Harness.Timeout);
+
+        var action = Assert.Single(h.App.RequestsTo("/relay-action"));
+        Assert.Equal(("failed", "in-progress", "64105"), (action["SessionStatus"], action["CallStatus"], action["ErrorCode"]));
+        Assert.True(Assert.Single(call.Events.OfType<RelaySessionEnded>()).Transcript!.SocketLost);
+    }
+
+    [Fact]
     public async Task Without_an_action_the_call_continues_with_the_next_verb()
     {
         await using var h = await Harness.StartAsync();

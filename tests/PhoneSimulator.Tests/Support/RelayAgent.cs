@@ -10,7 +10,8 @@ namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
 /// <summary>
 /// A tiny ConversationRelay agent: answers prompts with a few text tokens. "long" answers are deliberately slow to
 /// stop: after two tokens it waits for the interrupt and then still sends three more (stale) tokens. "transfer" ends
-/// the session with handoffData; "spanish" sends a language message first.
+/// the session with handoffData; "spanish" sends a language message first. Mode "drop" loses the connection after
+/// setup; mode "forbidden" refuses the upgrade with 403.
 /// </summary>
 public sealed class RelayAgent(string authToken)
 {
@@ -34,6 +35,14 @@ public sealed class RelayAgent(string authToken)
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        if (mode == "drop")
+        {
+            // A crashing agent: reads the setup, then the connection just goes.
+            await ReceiveAsync(socket);
+            socket.Abort();
+            return;
+        }
+
         while (await ReceiveAsync(socket) is { } message)
         {
             switch (Type(message))

@@ -20,7 +20,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
     private readonly TaskCompletionSource _sessionOver = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Turn? _current;
+    private TurnTracker? _current;
 
     private ConversationRelayCaller(ClientWebSocket socket)
     {
@@ -95,7 +95,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// <summary>Sends a final prompt and starts a new turn; does not wait for the answer.</summary>
     public async Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default)
     {
-        var turn = new Turn(new CallerTurn(text, _clock.Elapsed));
+        var turn = new TurnTracker(new CallerTurn(text, _clock.Elapsed));
         Result.AddTurn(turn.Record);
         Volatile.Write(ref _current, turn);
         await SendAsync("prompt", writer =>
@@ -218,7 +218,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// Waits for the interrupted answer to stop (its last:true, or a quiet spell), so that its late tokens are counted
     /// as stale on it rather than taken for the answer to the caller's next prompt.
     /// </summary>
-    private async Task SettleAsync(Turn turn, CancellationToken cancellationToken)
+    private async Task SettleAsync(TurnTracker turn, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -336,9 +336,18 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_socket.State == WebSocketState.Open)
+        await HangUpAsync();
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await HangUpAsync();
+            // The agent ended the session: Twilio closes the socket then, so the server sees a clean close.
+            try
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "session over", CancellationToken.None);
+            }
+            catch (WebSocketException)
+            {
+                // Broken already; nothing to close.
+            }
         }
 
         // Give the server a moment to answer the close handshake, then stop reading regardless.
@@ -348,43 +357,5 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         _socket.Dispose();
         _stop.Dispose();
         _sendLock.Dispose();
-    }
-
-    private sealed class Turn(CallerTurn record)
-    {
-        private readonly object _gate = new();
-        private int _tokens;
-        private (int Count, TaskCompletionSource Signal)? _waiter;
-
-        public CallerTurn Record { get; } = record;
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task WaitForTokensAsync(int count)
-        {
-            lock (_gate)
-            {
-                if (_tokens >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiter = (count, signal);
-                return signal.Task;
-            }
-        }
-
-        public void TokenArrived()
-        {
-            lock (_gate)
-            {
-                _tokens++;
-                if (_waiter is { } waiter && _tokens >= waiter.Count)
-                {
-                    waiter.Signal.TrySetResult();
-                    _waiter = null;
-                }
-            }
-        }
     }
 }
