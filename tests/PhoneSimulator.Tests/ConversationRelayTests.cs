@@ -24,7 +24,8 @@ public sealed class ConversationRelayTests
         await using var h = await Harness.StartAsync();
         h.App.Serve("/incoming", RelayTwiml(h.App, "agent", "/relay-action"));
         h.App.Serve("/relay-action", "<Response><Dial callerId=\"+15550100000\" timeout=\"20\"><Number>+15550109999</Number></Dial></Response>");
-        var script = new CallerScript()
+        // The agent closes its interrupted answer with last:true, so a long settle time costs nothing and removes the race.
+        var script = new CallerScript { InterruptSettleTime = TimeSpan.FromSeconds(10) }
             .Say("hello")
             .SayAndInterruptAfterTokens("tell me a long story", 2)
             .PressKey('5')

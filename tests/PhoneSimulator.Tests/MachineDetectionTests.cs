@@ -9,8 +9,8 @@ public sealed class MachineDetectionTests
     [Fact]
     public async Task Voicemail_with_async_detect_message_end_reports_the_beep_and_a_message_sent_after_it_plays_after_the_beep()
     {
-        // 50 simulated seconds of greeting at 0.02 = one real second: room for the first Play to start inside it.
-        await using var h = await Harness.StartAsync(timeScale: 0.02);
+        // 50 simulated seconds of greeting at 0.04 = two real seconds: room for the first Play to start inside it.
+        await using var h = await Harness.StartAsync(timeScale: 0.04);
         h.Simulator.Numbers[Harness.PersonNumber] = NumberBehavior.Voicemail(greetingSeconds: 50);
         h.App.Serve("/voice", $"<Response><Play>{h.App.Url("/audio/tone.wav")}</Play><Pause length=\"600\"/></Response>");
 

@@ -29,6 +29,15 @@ public sealed class CallerScript
 
     public IReadOnlyList<CallerStep> Steps => _steps;
 
+    /// <summary>
+    /// After an interrupt, how long the answer must stay quiet (when the agent does not close it with last:true) before
+    /// the next step runs, so late tokens count as stale on the interrupted answer, not as the next answer.
+    /// </summary>
+    public TimeSpan InterruptSettleTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the caller stays on the line after the last step, waiting for the agent to end the session.</summary>
+    public TimeSpan EndGrace { get; init; } = TimeSpan.FromSeconds(1);
+
     public CallerScript Say(string text) => Add(new SayStep(text));
 
     public CallerScript SayAndInterruptAfterTokens(string text, int tokens)

@@ -21,6 +21,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     private readonly Task _receiveLoop;
     private readonly TaskCompletionSource _sessionOver = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TurnTracker? _current;
+    private int _ended;
 
     private ConversationRelayCaller(ClientWebSocket socket)
     {
@@ -32,12 +33,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     /// <summary>Called on the receive loop for every message the agent sends (for live display); keep it quick.</summary>
     public Action<CallerMessage>? MessageReceived { get; set; }
-
-    /// <summary>
-    /// After an interrupt in a script, how long the answer must stay quiet (when the agent does not close it with
-    /// last:true) before the next step runs.
-    /// </summary>
-    public TimeSpan InterruptSettleTime { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Completes when the session is over: the agent sent <c>end</c>, the socket closed, or the caller hung up.</summary>
     public Task SessionOver => _sessionOver.Task;
@@ -142,7 +137,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// <summary>Closes the socket normally, as Twilio does when the caller hangs up.</summary>
     public async Task HangUpAsync(CancellationToken cancellationToken = default)
     {
-        if (_sessionOver.Task.IsCompleted)
+        if (!TryClaimEnd())
         {
             return;
         }
@@ -157,10 +152,13 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             // Already broken: the session is over either way.
         }
 
-        FinishSession();
+        SignalSessionOver();
     }
 
-    /// <summary>Runs the script; hangs up at the end unless the agent ended the session first.</summary>
+    /// <summary>
+    /// Runs the script. When it runs out, the caller stays on the line for <see cref="CallerScript.EndGrace"/> (an agent
+    /// that says "transferring you" sends <c>end</c> just after) and then hangs up.
+    /// </summary>
     public async Task RunAsync(CallerScript script, CancellationToken cancellationToken = default)
     {
         foreach (var step in script.Steps)
@@ -170,13 +168,15 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
                 return;
             }
 
-            await RunStepAsync(step, cancellationToken);
+            await RunStepAsync(step, script, cancellationToken);
         }
 
+        await Task.WhenAny(_sessionOver.Task, Task.Delay(script.EndGrace, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
         await HangUpAsync(cancellationToken);
     }
 
-    private async Task RunStepAsync(CallerStep step, CancellationToken cancellationToken)
+    private async Task RunStepAsync(CallerStep step, CallerScript script, CancellationToken cancellationToken)
     {
         switch (step)
         {
@@ -192,7 +192,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
                 await Task.WhenAny(trigger, turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken);
                 if (await InterruptAsync(cancellationToken))
                 {
-                    await SettleAsync(turn, cancellationToken);
+                    await SettleAsync(turn, script.InterruptSettleTime, cancellationToken);
                 }
 
                 break;
@@ -218,12 +218,12 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// Waits for the interrupted answer to stop (its last:true, or a quiet spell), so that its late tokens are counted
     /// as stale on it rather than taken for the answer to the caller's next prompt.
     /// </summary>
-    private async Task SettleAsync(TurnTracker turn, CancellationToken cancellationToken)
+    private async Task SettleAsync(TurnTracker turn, TimeSpan quietTime, CancellationToken cancellationToken)
     {
         while (true)
         {
             var staleSoFar = turn.Record.StaleTokens;
-            var quiet = Task.Delay(InterruptSettleTime, cancellationToken);
+            var quiet = Task.Delay(quietTime, cancellationToken);
             var first = await Task.WhenAny(turn.Done.Task, _sessionOver.Task, quiet);
             cancellationToken.ThrowIfCancellationRequested();
             if (first != quiet || turn.Record.StaleTokens == staleSoFar)
@@ -283,12 +283,12 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             Result.Error ??= ex is WebSocketException ? ex.Message : null;
         }
 
-        if (!Result.EndedByAgent && !Result.CallerHungUp)
+        if (TryClaimEnd())
         {
             Result.SocketLost = true;
         }
 
-        FinishSession();
+        SignalSessionOver();
     }
 
     private void OnMessage(ReadOnlySpan<byte> json)
@@ -315,9 +315,13 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
                 break;
             case "end":
-                Result.EndedByAgent = true;
-                Result.HandoffData = parsed.HandoffData;
-                FinishSession();
+                if (TryClaimEnd())
+                {
+                    Result.EndedByAgent = true;
+                    Result.HandoffData = parsed.HandoffData;
+                }
+
+                SignalSessionOver();
                 break;
             case "language":
                 Result.AddLanguage(record.Json);
@@ -327,7 +331,10 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         MessageReceived?.Invoke(record);
     }
 
-    private void FinishSession()
+    // Exactly one of agent end, caller hang-up and socket loss ends a session; the first one wins.
+    private bool TryClaimEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
+
+    private void SignalSessionOver()
     {
         var turn = Volatile.Read(ref _current);
         turn?.Done.TrySetResult();
