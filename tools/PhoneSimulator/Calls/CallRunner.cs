@@ -73,13 +73,10 @@ internal sealed class CallRunner
         {
             _call.SetStatus("ringing");
             var first = await _executor.FetchAsync(TwimlSource.FromUrl(webhookUrl), "incoming call webhook", "ringing", [], null, token);
-            if (first is not null)
-            {
-                await AnswerAsync(token);
-            }
-
+            // Twilio answers even when the webhook fails: the caller hears "an application error has occurred".
+            await AnswerAsync(token);
             await _executor.RunAsync(first, token);
-            await FinishAsync(_answeredAt is null ? "failed" : "completed");
+            await FinishAsync("completed");
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
