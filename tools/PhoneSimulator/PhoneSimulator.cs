@@ -76,6 +76,14 @@ public sealed class PhoneSimulator : IAsyncDisposable
             throw new ArgumentException($"'{webhookUrl}' is not an absolute http(s) URL.", nameof(webhookUrl));
         }
 
+        foreach (var (name, number) in new[] { (nameof(from), from), (nameof(to), to) })
+        {
+            if (!Rest.CreateCallForm.IsE164(number))
+            {
+                throw new ArgumentException($"'{number}' is not an E.164 number (+ and up to 15 digits).", name);
+            }
+        }
+
         return Task.FromResult(Started.PlaceInbound(from, to, webhookUrl, script));
     }
 
