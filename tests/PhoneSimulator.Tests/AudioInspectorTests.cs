@@ -1,7 +1,7 @@
-using AgentOS.Voice.PhoneSimulator.Audio;
-using AgentOS.Voice.PhoneSimulator.Tests.Support;
+using AgentOS.Voice.Simulator.Audio;
+using AgentOS.Voice.Simulator.Tests.Support;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests;
+namespace AgentOS.Voice.Simulator.Tests;
 
 public sealed class AudioInspectorTests
 {

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using AgentOS.Voice.PhoneSimulator.Calls;
-using AgentOS.Voice.PhoneSimulator.Tests.Support;
+using AgentOS.Voice.Simulator.Calls;
+using AgentOS.Voice.Simulator.Tests.Support;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests;
+namespace AgentOS.Voice.Simulator.Tests;
 
 public sealed class CallFlowTests
 {

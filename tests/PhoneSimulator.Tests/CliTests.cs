@@ -1,8 +1,8 @@
 using System.Net;
-using AgentOS.Voice.PhoneSimulator.Tests.Support;
+using AgentOS.Voice.Simulator.Tests.Support;
 using AgentOS.Voice.TestSupport;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests;
+namespace AgentOS.Voice.Simulator.Tests;
 
 public sealed class CliTests
 {

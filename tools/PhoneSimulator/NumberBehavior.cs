@@ -1,6 +1,6 @@
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator;
+namespace AgentOS.Voice.Simulator;
 
 public enum NumberKind
 {

@@ -1,11 +1,11 @@
 using System.Net;
-using AgentOS.Voice.PhoneSimulator.Calls;
-using AgentOS.Voice.PhoneSimulator.Relay;
-using AgentOS.Voice.PhoneSimulator.Rest;
+using AgentOS.Voice.Simulator.Calls;
+using AgentOS.Voice.Simulator.Relay;
+using AgentOS.Voice.Simulator.Rest;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace AgentOS.Voice.PhoneSimulator;
+namespace AgentOS.Voice.Simulator;
 
 /// <summary>
 /// A local stand-in for Twilio: the REST API for calls on 127.0.0.1, and calls that request the app's webhooks,

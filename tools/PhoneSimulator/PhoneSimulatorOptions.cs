@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AgentOS.Voice.PhoneSimulator;
+namespace AgentOS.Voice.Simulator;
 
 /// <summary>The account the simulator pretends to be, and how fast its clock runs.</summary>
 public sealed class PhoneSimulatorOptions

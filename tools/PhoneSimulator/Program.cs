@@ -1,3 +1,3 @@
-using AgentOS.Voice.PhoneSimulator.Cli;
+using AgentOS.Voice.Simulator.Cli;
 
 return CliApp.Build().Parse(args).Invoke();

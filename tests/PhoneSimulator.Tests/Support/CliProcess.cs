@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
+namespace AgentOS.Voice.Simulator.Tests.Support;
 
 /// <summary>The real phone-sim executable in a child process, with its console output collected as it comes.</summary>
 public sealed class CliProcess : IDisposable

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
+namespace AgentOS.Voice.Simulator.Tests.Support;
 
 /// <summary>A request the simulator made to the app, and whether its Twilio signature checked out.</summary>
 public sealed record AppRequest(string Method, string Path, string Url, IReadOnlyDictionary<string, string> Form, bool SignatureValid)

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
+namespace AgentOS.Voice.Simulator.Tests.Support;
 
 /// <summary>A started simulator, a started fake app, and a REST client authenticated as the account.</summary>
 public sealed class Harness : IAsyncDisposable

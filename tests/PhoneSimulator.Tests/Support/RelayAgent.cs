@@ -5,7 +5,7 @@ using System.Text.Json;
 using AgentOS.Voice.Twilio;
 using Microsoft.AspNetCore.Http;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
+namespace AgentOS.Voice.Simulator.Tests.Support;
 
 /// <summary>
 /// A tiny ConversationRelay agent: answers prompts with a few text tokens. "long" answers are deliberately slow to

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AgentOS.Voice.PhoneSimulator.Tests.Support;
+namespace AgentOS.Voice.Simulator.Tests.Support;
 
 /// <summary>Real audio files made by sox, so the simulator's checks meet what encoders actually write.</summary>
 public static class SoxTone

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace AgentOS.Voice.PhoneSimulator.Audio;
+namespace AgentOS.Voice.Simulator.Audio;
 
 /// <summary>What a played file turned out to be; <see cref="Error"/> is set when Twilio could not have played it.</summary>
 public sealed record AudioCheck(bool Playable, string? Format, int SampleRate, int Channels, TimeSpan Duration, string? Error)

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace AgentOS.Voice.PhoneSimulator.Audio;
+namespace AgentOS.Voice.Simulator.Audio;
 
 /// <summary>Makes the small PCM16 WAV the simulator serves as a caller's recording.</summary>
 public static class WavWriter

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>One entry of a call's log, in the order it happened.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]

@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>Where a call's TwiML comes from: a URL to request, or a document given inline.</summary>
 public sealed record TwimlSource(string? Url, string Method, string? Twiml)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>Runs one call from creation to its final status: ringing, the callee's behaviour, AMD, then its TwiML.</summary>
 internal sealed class CallRunner

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Xml.Linq;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 internal sealed record RelaySessionOutcome(bool CallerHungUp, List<KeyValuePair<string, string>> ActionParameters);
 

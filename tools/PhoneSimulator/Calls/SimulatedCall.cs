@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>A call the simulator placed or received, with its state and its ordered log.</summary>
 public sealed class SimulatedCall

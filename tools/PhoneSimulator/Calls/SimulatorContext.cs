@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>What every running call shares: the account, the clock, the outgoing HTTP clients and the recordings served.</summary>
 internal sealed class SimulatorContext(PhoneSimulatorOptions options, IHttpClientFactory httpClientFactory)

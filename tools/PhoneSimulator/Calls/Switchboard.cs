@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>Places calls, keeps every call the simulator has seen, and wakes whoever waits for a call to change.</summary>
 internal sealed class Switchboard(SimulatorContext context)

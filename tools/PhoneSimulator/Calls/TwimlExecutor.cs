@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
-using AgentOS.Voice.PhoneSimulator.Audio;
+using AgentOS.Voice.Simulator.Audio;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>A TwiML document and the URL it came from (relative verb URLs resolve against it).</summary>
 internal sealed record TwimlDocument(string Xml, string? Url);

@@ -1,6 +1,6 @@
 using AgentOS.Voice.Twilio;
 
-namespace AgentOS.Voice.PhoneSimulator.Calls;
+namespace AgentOS.Voice.Simulator.Calls;
 
 /// <summary>A reply from the app to a Twilio request; <see cref="Status"/> is null when the request itself failed.</summary>
 internal sealed record WebhookReply(int? Status, string Body, string? Error, string Url)

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace AgentOS.Voice.PhoneSimulator.Cli;
+namespace AgentOS.Voice.Simulator.Cli;
 
 internal static class CallCommand
 {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace AgentOS.Voice.PhoneSimulator.Cli;
+namespace AgentOS.Voice.Simulator.Cli;
 
 /// <summary>The phone-sim command line: serve (a local Twilio), call (an inbound call), talk (be the caller).</summary>
 public static class CliApp

@@ -1,7 +1,7 @@
-using AgentOS.Voice.PhoneSimulator.Calls;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Calls;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Cli;
+namespace AgentOS.Voice.Simulator.Cli;
 
 /// <summary>Prints calls as they progress, one line per event, and a ConversationRelay transcript when a session ends.</summary>
 internal static class ConsoleReporter

@@ -1,6 +1,6 @@
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Cli;
+namespace AgentOS.Voice.Simulator.Cli;
 
 /// <summary>A person at the console on a ConversationRelay session: lines are prompts; /interrupt, /dtmf N, /hangup.</summary>
 internal static class InteractiveCaller

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AgentOS.Voice.PhoneSimulator.Relay;
+using AgentOS.Voice.Simulator.Relay;
 
-namespace AgentOS.Voice.PhoneSimulator.Cli;
+namespace AgentOS.Voice.Simulator.Cli;
 
 /// <summary>
 /// Reads number behaviours from JSON:

@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>A message on the socket; <see cref="At"/> is Stopwatch time since the socket opened.</summary>
 public sealed record CallerMessage(TimeSpan At, bool Sent, string Type, string Json);

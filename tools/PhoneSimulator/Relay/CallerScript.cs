@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>One thing the simulated caller does on a ConversationRelay session.</summary>
 public abstract record CallerStep;

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using AgentOS.Voice.Twilio;
 
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>
 /// The caller's side of a ConversationRelay socket, as Twilio speaks it: signed upgrade, <c>setup</c>, prompts,

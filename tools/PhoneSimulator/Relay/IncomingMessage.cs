@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>The few fields of an app → Twilio message the caller acts on, read without building a DOM.</summary>
 internal readonly record struct IncomingMessage(string? Type, string? Token, bool Last, string? HandoffData)

@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>The fields of the <c>setup</c> message Twilio sends first on a ConversationRelay socket.</summary>
 public sealed record RelaySetup(

@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Relay;
+namespace AgentOS.Voice.Simulator.Relay;
 
 /// <summary>A turn plus what the script waits on: its end, and a number of answer tokens.</summary>
 internal sealed class TurnTracker(CallerTurn record)

@@ -1,7 +1,7 @@
 using System.Globalization;
-using AgentOS.Voice.PhoneSimulator.Calls;
+using AgentOS.Voice.Simulator.Calls;
 
-namespace AgentOS.Voice.PhoneSimulator.Rest;
+namespace AgentOS.Voice.Simulator.Rest;
 
 /// <summary>The call resource JSON exactly as Twilio's 2010-04-01 API names it (snake_case, RFC 2822 dates).</summary>
 internal static class CallResource

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AgentOS.Voice.PhoneSimulator.Calls;
+using AgentOS.Voice.Simulator.Calls;
 
-namespace AgentOS.Voice.PhoneSimulator.Rest;
+namespace AgentOS.Voice.Simulator.Rest;
 
 /// <summary>Reads and validates a create-call form the way Twilio does, with Twilio's error codes.</summary>
 internal static partial class CreateCallForm

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AgentOS.Voice.PhoneSimulator.Calls;
+using AgentOS.Voice.Simulator.Calls;
 
-namespace AgentOS.Voice.PhoneSimulator.Rest;
+namespace AgentOS.Voice.Simulator.Rest;
 
 /// <summary>The call log as JSON for people: /sim/calls (summaries) and /sim/calls/{sid} (everything).</summary>
 internal static class SimulatorPages

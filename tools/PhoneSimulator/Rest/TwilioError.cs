@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.PhoneSimulator.Rest;
+namespace AgentOS.Voice.Simulator.Rest;
 
 /// <summary>Twilio's REST error body: {"code","message","more_info","status"}.</summary>
 internal static class TwilioError

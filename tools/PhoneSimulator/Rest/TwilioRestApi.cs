@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using AgentOS.Voice.PhoneSimulator.Calls;
+using AgentOS.Voice.Simulator.Calls;
 
-namespace AgentOS.Voice.PhoneSimulator.Rest;
+namespace AgentOS.Voice.Simulator.Rest;
 
 /// <summary>The slice of Twilio's 2010-04-01 REST API that the app uses: create, update and fetch calls; fetch recordings.</summary>
 internal static class TwilioRestApi
