@@ -1,0 +1,75 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentOS.Voice.Calls;
+
+/// <summary>Takes call records and transcript turns to persist later; never waits, so it cannot delay a token.</summary>
+public interface ICallRecorder
+{
+    void Record(CallRecord call);
+
+    void Record(TranscriptTurn turn);
+}
+
+/// <summary>
+/// One bounded queue per process drained by one background writer into the call store. When storage falls so far
+/// behind that the queue is full, new rows are dropped with a warning rather than slowing live calls. On shutdown the
+/// queue is drained before the process exits.
+/// </summary>
+public sealed partial class BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger) : BackgroundService, ICallRecorder
+{
+    public const int Capacity = 10_000;
+
+    private readonly Channel<object> _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
+
+    public void Record(CallRecord call) => Enqueue(call, call.CallId);
+
+    public void Record(TranscriptTurn turn) => Enqueue(turn, turn.CallId);
+
+    private void Enqueue(object row, string callId)
+    {
+        if (!_queue.Writer.TryWrite(row))
+        {
+            LogDropped(callId, row.GetType().Name);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Rows are written even after stopping is requested: the queue is completed in StopAsync and drained here.
+        await foreach (var row in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                var write = row switch
+                {
+                    CallRecord call => store.UpsertCallAsync(call, CancellationToken.None),
+                    TranscriptTurn turn => store.UpsertTurnAsync(turn, CancellationToken.None),
+                    _ => Task.CompletedTask,
+                };
+                await write;
+            }
+            catch (Exception e)
+            {
+                LogWriteFailed(e, row.GetType().Name);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call store queue full: dropped a {Row} of call {CallId}")]
+    private partial void LogDropped(string callId, string row);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a {Row}")]
+    private partial void LogWriteFailed(Exception e, string row);
+}
