@@ -19,11 +19,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     private const string TurnPrefix = "turn-";
 
     private readonly TableClient _table = service.GetTableClient(storage.Value.NamePrefix + TableBaseName);
-    private readonly Lazy<Task> _created = new(() => service.GetTableClient(storage.Value.NamePrefix + TableBaseName).CreateIfNotExistsAsync());
+    private Task? _created;
 
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var e = new TableEntity(call.CallId, CallRow)
         {
             ["AgentId"] = call.AgentId,
@@ -47,7 +47,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var e = new TableEntity(turn.CallId, TurnKey(turn.Index))
         {
             ["Index"] = turn.Index,
@@ -64,7 +64,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var e = await Find(callId, CallRow, cancellationToken);
         return e is null
             ? null
@@ -90,7 +90,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var turns = new List<TranscriptTurn>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {callId} and RowKey ge {TurnPrefix} and RowKey lt {"turn."}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
@@ -114,7 +114,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task SaveAsync(CallContext context, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var e = new TableEntity(context.CallId, ContextRow)
         {
             ["AgentId"] = context.AgentId,
@@ -128,7 +128,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task<CallContext?> GetAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureTableAsync();
         var e = await Find(callId, ContextRow, cancellationToken);
         if (e is null)
         {
@@ -147,6 +147,18 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
                 : JsonSerializer.Deserialize(json, CallsJson.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>(),
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         };
+    }
+
+    // Created once per process; a failed attempt (storage briefly unreachable) is retried by the next caller.
+    private Task EnsureTableAsync()
+    {
+        var created = _created;
+        if (created is null || created.IsFaulted || created.IsCanceled)
+        {
+            _created = created = _table.CreateIfNotExistsAsync();
+        }
+
+        return created;
     }
 
     private static string TurnKey(int index) => TurnPrefix + index.ToString("D6", CultureInfo.InvariantCulture);

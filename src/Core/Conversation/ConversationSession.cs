@@ -275,9 +275,11 @@ public sealed partial class ConversationSession : IAsyncDisposable
         await using var stream = _chat.GetStreamingResponseAsync(messages, _chatOptions, token).GetAsyncEnumerator(token);
         while (await stream.MoveNextAsync())
         {
-            foreach (var content in stream.Current.Contents)
+            // Indexed, not foreach: IList's enumerator would be one more allocation per token.
+            var contents = stream.Current.Contents;
+            for (var i = 0; i < contents.Count; i++)
             {
-                switch (content)
+                switch (contents[i])
                 {
                     case TextContent { Text.Length: > 0 } text:
                         if (!await EmitAsync(g, text.Text, last: false))
