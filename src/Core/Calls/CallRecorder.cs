@@ -17,9 +17,11 @@ public interface ICallRecorder
 /// behind that the queue is full, new rows are dropped with a warning rather than slowing live calls. On shutdown the
 /// queue is drained before the process exits.
 /// </summary>
-public sealed partial class BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger) : BackgroundService, ICallRecorder
+public sealed partial class BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger) : IHostedService, ICallRecorder
 {
     public const int Capacity = 10_000;
+
+    private Task _writer = Task.CompletedTask;
 
     private readonly Channel<object> _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(Capacity)
     {
@@ -39,9 +41,23 @@ public sealed partial class BackgroundCallRecorder(ICallStore store, ILogger<Bac
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Not a BackgroundService: its ExecuteAsync is skipped entirely when stopping comes before it started, and
+    // rows queued by then must still be written.
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Rows are written even after stopping is requested: the queue is completed in StopAsync and drained here.
+        _writer = Task.Run(WriteAllAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes no more rows and waits (as long as the host allows) for the queued ones to be written.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _writer.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteAllAsync()
+    {
         await foreach (var row in _queue.Reader.ReadAllAsync(CancellationToken.None))
         {
             try
@@ -59,12 +75,6 @@ public sealed partial class BackgroundCallRecorder(ICallStore store, ILogger<Bac
                 LogWriteFailed(e, row.GetType().Name);
             }
         }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call store queue full: dropped a {Row} of call {CallId}")]

@@ -104,8 +104,6 @@ public sealed partial class ConversationSession : IAsyncDisposable
         get { lock (_sync) return _current?.Task ?? Task.CompletedTask; }
     }
 
-    internal CancellationToken Lifetime => _lifetime.Token;
-
     public async Task HandleAsync(CallInput input)
     {
         if (HasEnded && input is not CallEnded)
@@ -143,30 +141,6 @@ public sealed partial class ConversationSession : IAsyncDisposable
             case CallEnded ended:
                 await CancelGenerationAsync(heardText: null);
                 Finish(ended.Reason, handoffData: null);
-                break;
-        }
-    }
-
-    private async Task HandleKeyAsync(string key)
-    {
-        if (!_agent.DtmfMenu.TryGetValue(key, out var action))
-        {
-            await HandleAsync(new CallerSaid($"(The caller pressed {key} on the keypad.)"));
-            return;
-        }
-
-        await CancelGenerationAsync(heardText: null);
-        AddTurn(TurnRole.Caller, $"(pressed {key})");
-        switch (action.Kind)
-        {
-            case DtmfActionKind.Handoff:
-                await HandOffAsync($"caller pressed {key}");
-                break;
-            case DtmfActionKind.Say:
-                await SayWholeAsync(action.Text ?? _options.FallbackText);
-                break;
-            case DtmfActionKind.End:
-                await EndCallAsync(action.Text ?? _options.GoodbyeText);
                 break;
         }
     }
@@ -357,129 +331,6 @@ public sealed partial class ConversationSession : IAsyncDisposable
         {
             _emit.Release();
         }
-    }
-
-    private async Task SayWholeAsync(string text)
-    {
-        await SendAsync(null, (o, ct) => o.SayAsync(text, last: true, ct));
-        AddSpoken(text);
-        AddTurn(TurnRole.Agent, text);
-    }
-
-    private async Task HandOffAsync(string reason)
-    {
-        if (string.IsNullOrWhiteSpace(_agent.TransferNumber))
-        {
-            await SayWholeAsync(_options.NoHandoffText);
-            return;
-        }
-
-        await SayWholeAsync(_options.HandoffText);
-        var data = HandoffJson(reason);
-        await SendAsync(null, (o, ct) => o.EndAsync(data, ct));
-        Finish(CallEndReasons.HandedOff, data);
-    }
-
-    private async Task EndCallAsync(string goodbye)
-    {
-        await SayWholeAsync(goodbye);
-        await SendAsync(null, (o, ct) => o.EndAsync(null, ct));
-        Finish(CallEndReasons.AgentEnded, handoffData: null);
-    }
-
-    internal ConversationOptions Options => _options;
-
-    /// <summary>The agent's own language or one of its others; with none configured any language is allowed.</summary>
-    internal bool Speaks(string language) =>
-        _agent.OtherLanguages.Count == 0 ||
-        string.Equals(language, _agent.Language, StringComparison.OrdinalIgnoreCase) ||
-        _agent.OtherLanguages.Any(l => string.Equals(l.Code, language, StringComparison.OrdinalIgnoreCase));
-
-    internal bool CanHandOff => !string.IsNullOrWhiteSpace(_agent.TransferNumber);
-
-    internal string HandoffJson(string reason) => new HandoffData(HandoffData.LiveAgentHandoff, reason, _call.CallId, _agent.Id).ToJson();
-
-    /// <summary>
-    /// Ends the call from inside generation <paramref name="g"/> (a tool asked): finishes the answer with
-    /// <paramref name="say"/> and last:true, then sends end. False when the generation was cancelled first.
-    /// </summary>
-    internal async Task<bool> EndFromGenerationAsync(Generation g, string? say, string reason, string? handoffData)
-    {
-        if (!string.IsNullOrEmpty(say) && !await EmitAsync(g, say, last: false))
-        {
-            return false;
-        }
-
-        if (!await EmitAsync(g, string.Empty, last: true) || !await SendAsync(g, (o, ct) => o.EndAsync(handoffData, ct)))
-        {
-            return false;
-        }
-
-        g.Ended = true;
-        Finish(reason, handoffData);
-        return true;
-    }
-
-    private void FinishTurn(Generation g, string heard, bool interrupted)
-    {
-        HistoryTurn turn;
-        lock (_sync)
-        {
-            turn = new HistoryTurn(_nextIndex++, TurnRole.Agent, heard, interrupted);
-            _history.Add(turn);
-            _record = _record with { CharactersSpoken = _record.CharactersSpoken + g.Spoken.Length };
-        }
-
-        Persist(turn, g.FirstTokenMs, g.Tokens);
-    }
-
-    internal HistoryTurn AddTurn(TurnRole role, string text, ToolExchange? tool = null)
-    {
-        HistoryTurn turn;
-        lock (_sync)
-        {
-            turn = new HistoryTurn(_nextIndex++, role, text, Tool: tool);
-            _history.Add(turn);
-        }
-
-        Persist(turn, firstTokenMs: null, tokens: 0);
-        return turn;
-    }
-
-    private void AddSpoken(string text)
-    {
-        lock (_sync) _record = _record with { CharactersSpoken = _record.CharactersSpoken + text.Length };
-    }
-
-    private void Persist(HistoryTurn turn, double? firstTokenMs, int tokens) => _recorder.Record(new TranscriptTurn
-    {
-        CallId = _call.CallId,
-        Index = turn.Index,
-        Role = turn.Role,
-        Text = turn.Text,
-        Interrupted = turn.Interrupted,
-        At = _time.GetUtcNow(),
-        FirstTokenMs = firstTokenMs,
-        TokenCount = tokens,
-        ToolName = turn.Tool?.Name,
-    });
-
-    private void Finish(string reason, string? handoffData)
-    {
-        CallRecord record;
-        lock (_sync)
-        {
-            if (_ended && _record.State == CallState.Ended)
-            {
-                return;
-            }
-
-            _ended = true;
-            _record = _record with { State = CallState.Ended, EndedAt = _time.GetUtcNow(), EndReason = reason, HandoffData = handoffData };
-            record = _record;
-        }
-
-        _recorder.Record(record);
     }
 
     private static string SystemPrompt(Agent agent, CallStart call)

@@ -2,7 +2,6 @@ using AgentOS.Voice.Calls;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Core.Tests.Calls;
@@ -69,7 +68,8 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task The_background_recorder_writes_everything_queued_before_it_stops()
     {
-        var recorder = new BackgroundCallRecorder(_store, NullLogger<BackgroundCallRecorder>.Instance);
+        var log = new ListLogger();
+        var recorder = new BackgroundCallRecorder(_store, log);
         await recorder.StartAsync(CancellationToken.None);
         for (var i = 0; i < 20; i++)
         {
@@ -79,6 +79,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         recorder.Record(new CallRecord { CallId = "c-bg", AgentId = "front-desk", State = CallState.Ended });
         await recorder.StopAsync(CancellationToken.None);
 
+        Assert.Empty(log.Errors);
         Assert.Equal(20, (await _store.GetTranscriptAsync("c-bg")).Count);
         Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-bg"))!.State);
     }
@@ -88,4 +89,21 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         CallId = "c-t", Index = index, Role = role, Text = text, FirstTokenMs = firstTokenMs, TokenCount = tokens,
         At = new DateTimeOffset(2026, 11, 25, 9, 0, index, TimeSpan.Zero),
     };
+}
+
+internal sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<BackgroundCallRecorder>
+{
+    public List<string> Errors { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning)
+        {
+            lock (Errors) Errors.Add(formatter(state, exception) + " " + exception);
+        }
+    }
 }
