@@ -24,7 +24,9 @@ internal sealed partial class RelaySocketSession(
     TimeProvider time,
     ILogger logger)
 {
-    private const int InitialBufferBytes = 4096;
+    // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) for the
+    // rest of the session. Kept small because every idle call holds one.
+    private const int InitialBufferBytes = 1024;
 
     private readonly RelaySocketOutput _output = new(socket, logger);
     private ConversationSession? _session;

@@ -221,13 +221,18 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
             await twilio.SendAsync(bad.GetProperty("text").GetString()!);
         }
 
+        await twilio.Socket.SendAsync(new byte[] { 1, 2, 3 }, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+        // Over RelayHost:MaxMessageBytes (64 KB), read in many pieces: skipped whole, not half-parsed.
+        await twilio.SendAsync("{\"type\":\"prompt\",\"voicePrompt\":\"" + new string('x', 70 * 1024) + "\",\"last\":true}");
         await twilio.SendAsync("""{"type":"somethingNew","foo":1}""");
         await twilio.SendAsync("""{"type":"info","name":"clientSpeaking","value":"on"}""");
         await twilio.SendAsync("""{"type":"error","description":"Invalid message received"}""");
-        await SendInTwoFramesAsync(twilio, """{"type":"prompt","voicePrompt":"Are you still there?","lang":"en-US","last":true}""");
+        // Two frames, and longer than the initial receive buffer: joined into one message.
+        var longPrompt = "Are you still there? " + new string('y', 3000);
+        await SendInTwoFramesAsync(twilio, $$"""{"type":"prompt","voicePrompt":"{{longPrompt}}","lang":"en-US","last":true}""");
 
         Assert.Equal(["Still here.", ""], (await twilio.ReceiveAnswerAsync()).Select(m => m.GetProperty("token").GetString()));
-        Assert.Equal("Are you still there?", _host.Models.For(agent).Requests.Single()[^1].Text);
+        Assert.Equal(longPrompt, _host.Models.For(agent).Requests.Single()[^1].Text);
         await twilio.DisposeAsync();
         var record = await WaitForCall(callId, c => c.State == CallState.Ended);
         Assert.Equal("Invalid message received", record.LastError);

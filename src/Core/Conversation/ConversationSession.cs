@@ -79,8 +79,6 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     public string CallId => _call.CallId;
 
-    public Agent Agent => _agent;
-
     public bool HasEnded
     {
         get { lock (_sync) return _ended; }
