@@ -15,9 +15,12 @@ public sealed class RelayHostOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>On shutdown, how long live sessions may continue before they are closed.</summary>
+    /// <summary>
+    /// On shutdown, how long live sessions may continue before they are closed. The default fits Container Apps' 30 s
+    /// termination grace period together with CloseTimeout; raise both together.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>After we start closing a socket, how long Twilio has to answer the close before the connection is dropped.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
