@@ -72,6 +72,43 @@ public class ConversationSessionTests
     }
 
     [Fact]
+    public async Task Once_an_interrupt_is_handled_its_generation_never_sends_again_even_in_rapid_cycles()
+    {
+        const int cycles = 40;
+        // Some generations are cancelled before they reach the model, so answers are tagged by the prompt they answer.
+        _model.Otherwise = (messages, ct) => FakeChatClient.Endless("g" + messages[^1].Text.Split(' ')[1], ct);
+
+        await using var session = Start();
+        for (var i = 0; i < cycles; i++)
+        {
+            await session.HandleAsync(new CallerSaid($"prompt {i}"));
+            if (i % 2 == 0)
+            {
+                await _output.WaitForAsync(s => s.Any(t => t.StartsWith($"text:g{i}-")));
+            }
+
+            await session.HandleAsync(new CallerInterrupted(string.Empty));
+            var sealedCount = _output.Sent.Count;
+            await Task.Yield();
+            Assert.DoesNotContain(_output.Sent.Skip(sealedCount), t => t.StartsWith($"text:g{i}-"));
+        }
+
+        await session.Idle;
+        await Task.Delay(30);
+        var sent = _output.Sent;
+        for (var i = 0; i < cycles; i++)
+        {
+            // Each generation's tokens form one block: none of them appears after a later generation's first token.
+            var last = sent.ToList().FindLastIndex(t => t.StartsWith($"text:g{i}-"));
+            var nextFirst = sent.ToList().FindIndex(t => t.StartsWith($"text:g{i + 1}-"));
+            Assert.True(last < 0 || nextFirst < 0 || last < nextFirst, $"generation {i} spoke after generation {i + 1} began");
+        }
+
+        Assert.Equal(_model.StreamsOpened, _model.StreamsClosed);
+        Assert.DoesNotContain("text:|last", sent);
+    }
+
+    [Fact]
     public async Task A_new_prompt_while_answering_cancels_the_old_answer_and_no_old_token_follows()
     {
         _model.Then(ct => FakeChatClient.Endless("old", ct)).Reply("new ", "answer");

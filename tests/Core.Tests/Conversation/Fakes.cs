@@ -18,6 +18,9 @@ internal sealed class FakeChatClient : IChatClient
     public int StreamsOpened => Volatile.Read(ref _opened);
     public int StreamsClosed => Volatile.Read(ref _closed);
 
+    /// <summary>Answers requests once the scripted replies are used up; it sees the request's messages.</summary>
+    public Func<IList<ChatMessage>, CancellationToken, IAsyncEnumerable<ChatResponseUpdate>>? Otherwise { get; set; }
+
     public FakeChatClient Reply(params string[] tokens) => Then(ct => Tokens(tokens, ct));
 
     public FakeChatClient Then(Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>> reply)
@@ -32,9 +35,12 @@ internal sealed class FakeChatClient : IChatClient
         Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>> reply;
         lock (_lock)
         {
-            Requests.Add(messages.ToList());
+            var list = messages.ToList();
+            Requests.Add(list);
             Options.Add(options);
-            reply = _replies.Count > 0 ? _replies.Dequeue() : ct => Tokens(["(unscripted)"], ct);
+            reply = _replies.Count > 0 ? _replies.Dequeue()
+                : Otherwise is { } otherwise ? ct => otherwise(list, ct)
+                : ct => Tokens(["(unscripted)"], ct);
         }
 
         Interlocked.Increment(ref _opened);
