@@ -1,10 +1,18 @@
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Hosting;
+using AgentOS.Voice.RelayHost;
+using AgentOS.Voice.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.Services.AddAgentOsStorage(builder.Configuration);
+builder.Services.AddCalls();
+builder.Services.AddRelayHost(builder.Configuration);
 
 var app = builder.Build();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.MapDefaultEndpoints();
+app.MapRelayHost();
 app.Run();
 
 namespace AgentOS.Voice.RelayHost
