@@ -1,3 +1,4 @@
+using AgentOS.Voice.Llm;
 using AgentOS.Voice.Calls;
 using Microsoft.Extensions.AI;
 
@@ -59,19 +60,20 @@ internal sealed class ConversationToolRunner(ConversationSession session)
                     return ("No person is available to take the call. Tell the caller and keep helping.", false);
                 }
 
-                var reason = ConversationTools.Argument(call, "reason") ?? "caller asked for a person";
+                var reason = ConversationTools.Argument(call, LlmToolNames.ReasonArgument) ?? "caller asked for a person";
                 var data = session.HandoffJson(reason);
                 var handedOff = await session.EndFromGenerationAsync(g, g.Tokens == 0 ? session.Options.HandoffText : null, CallEndReasons.HandedOff, data);
                 return handedOff ? ("The call was handed to a person.", true) : ("Not done: the turn was interrupted.", false);
 
             case ConversationTools.EndCall:
-                var goodbye = ConversationTools.Argument(call, "goodbye");
-                var ended = await session.EndFromGenerationAsync(
-                    g, string.IsNullOrWhiteSpace(goodbye) ? session.Options.GoodbyeText : Spaced(g, goodbye), CallEndReasons.AgentEnded, handoffData: null);
+                var goodbye = ConversationTools.Argument(call, LlmToolNames.GoodbyeArgument);
+                // With no goodbye argument, an answer that already said something has said its goodbye.
+                var farewell = !string.IsNullOrWhiteSpace(goodbye) ? Spaced(g, goodbye) : g.Tokens == 0 ? session.Options.GoodbyeText : null;
+                var ended = await session.EndFromGenerationAsync(g, farewell, CallEndReasons.AgentEnded, handoffData: null);
                 return ended ? ("The call has ended.", true) : ("Not done: the turn was interrupted.", false);
 
             case ConversationTools.SwitchLanguage:
-                var language = ConversationTools.Argument(call, "language")?.Trim();
+                var language = ConversationTools.Argument(call, LlmToolNames.LanguageArgument)?.Trim();
                 if (!ConversationTools.IsLanguageTag(language) || !session.Speaks(language!))
                 {
                     return ($"Language '{language}' is not available on this call; keep the current language.", false);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AgentOS.Voice.Llm;
 using Microsoft.Extensions.AI;
 
 namespace AgentOS.Voice.Conversation;
@@ -11,24 +12,25 @@ namespace AgentOS.Voice.Conversation;
 /// </summary>
 public static partial class ConversationTools
 {
-    public const string HandoffToHuman = "handoff_to_human";
-    public const string EndCall = "end_call";
-    public const string SwitchLanguage = "switch_language";
+    // One set of names for every model, the scripted one included, so a script's tool calls reach the same handlers.
+    public const string HandoffToHuman = LlmToolNames.Handoff;
+    public const string EndCall = LlmToolNames.EndCall;
+    public const string SwitchLanguage = LlmToolNames.SwitchLanguage;
 
     public static readonly AIFunctionDeclaration HandoffDeclaration = AIFunctionFactory.CreateDeclaration(
         HandoffToHuman,
         "Transfer the caller to a human. Use when the caller asks for a person or you cannot help.",
-        Schema("reason", "Why the caller needs a human, in a few words."));
+        Schema(LlmToolNames.ReasonArgument, "Why the caller needs a human, in a few words."));
 
     public static readonly AIFunctionDeclaration EndCallDeclaration = AIFunctionFactory.CreateDeclaration(
         EndCall,
         "End the call when the conversation is finished. The goodbye is spoken before hanging up.",
-        Schema("goodbye", "A short goodbye to say before hanging up."));
+        Schema(LlmToolNames.GoodbyeArgument, "A short goodbye to say before hanging up."));
 
     public static readonly AIFunctionDeclaration SwitchLanguageDeclaration = AIFunctionFactory.CreateDeclaration(
         SwitchLanguage,
         "Switch speech and transcription to another language when the caller prefers it, then continue in that language.",
-        Schema("language", "BCP-47 language tag, e.g. es-ES."));
+        Schema(LlmToolNames.LanguageArgument, "BCP-47 language tag, e.g. es-ES."));
 
     public static IList<AITool> All { get; } = [HandoffDeclaration, EndCallDeclaration, SwitchLanguageDeclaration];
 
