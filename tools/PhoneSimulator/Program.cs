@@ -1,1 +1,3 @@
-Console.WriteLine("phone-sim: not built yet");
+using AgentOS.Voice.Simulator.Cli;
+
+return CliApp.Build().Parse(args).Invoke();

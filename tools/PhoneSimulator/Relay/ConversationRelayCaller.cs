@@ -1,0 +1,368 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using AgentOS.Voice.Twilio;
+
+namespace AgentOS.Voice.Simulator.Relay;
+
+/// <summary>
+/// The caller's side of a ConversationRelay socket, as Twilio speaks it: signed upgrade, <c>setup</c>, prompts,
+/// interrupts, DTMF. One socket and one receive loop; incoming messages are read with a forward-only JSON reader
+/// because a load test runs many of these at once.
+/// </summary>
+public sealed class ConversationRelayCaller : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _receiveLoop;
+    private readonly TaskCompletionSource _sessionOver = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TurnTracker? _current;
+    private int _ended;
+
+    private ConversationRelayCaller(ClientWebSocket socket)
+    {
+        _socket = socket;
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    public CallerResult Result { get; } = new();
+
+    /// <summary>Called on the receive loop for every message the agent sends (for live display); keep it quick.</summary>
+    public Action<CallerMessage>? MessageReceived { get; set; }
+
+    /// <summary>Completes when the session is over: the agent sent <c>end</c>, the socket closed, or the caller hung up.</summary>
+    public Task SessionOver => _sessionOver.Task;
+
+    /// <summary>
+    /// Opens the socket with Twilio's upgrade signature (the URL alone, no parameters). Throws
+    /// <see cref="WebSocketException"/> when the server refuses (e.g. 403) or cannot be reached.
+    /// </summary>
+    public static async Task<ConversationRelayCaller> ConnectAsync(
+        string url, string authToken, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader(TwilioSignature.HeaderName, TwilioSignature.Compute(authToken, url));
+        foreach (var (name, value) in headers ?? [])
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(new Uri(url), cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new ConversationRelayCaller(socket);
+    }
+
+    public Task SendSetupAsync(RelaySetup setup, CancellationToken cancellationToken = default) =>
+        SendAsync("setup", writer =>
+        {
+            writer.WriteString("sessionId", setup.SessionId);
+            writer.WriteString("accountSid", setup.AccountSid);
+            writer.WriteString("parentCallSid", "");
+            writer.WriteString("callSid", setup.CallSid);
+            writer.WriteString("from", setup.From);
+            writer.WriteString("to", setup.To);
+            writer.WriteString("forwardedFrom", "");
+            writer.WriteString("callType", "PSTN");
+            writer.WriteString("callerName", "");
+            writer.WriteString("direction", setup.Direction);
+            writer.WriteString("callStatus", setup.CallStatus);
+            writer.WriteStartObject("customParameters");
+            foreach (var (name, value) in setup.CustomParameters)
+            {
+                writer.WriteString(name, value);
+            }
+
+            writer.WriteEndObject();
+        }, cancellationToken);
+
+    /// <summary>Sends a final prompt and starts a new turn; does not wait for the answer.</summary>
+    public async Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default)
+    {
+        var turn = new TurnTracker(new CallerTurn(text, _clock.Elapsed));
+        Result.AddTurn(turn.Record);
+        Volatile.Write(ref _current, turn);
+        await SendAsync("prompt", writer =>
+        {
+            writer.WriteString("voicePrompt", text);
+            writer.WriteString("lang", "en-US");
+            writer.WriteBoolean("last", true);
+        }, cancellationToken);
+        return turn.Record;
+    }
+
+    /// <summary>Says something and waits until the agent's answer ends.</summary>
+    public async Task<CallerTurn> SayAsync(string text, CancellationToken cancellationToken = default)
+    {
+        await SendPromptAsync(text, cancellationToken);
+        var turn = Volatile.Read(ref _current)!;
+        await turn.Done.Task.WaitAsync(cancellationToken);
+        return turn.Record;
+    }
+
+    /// <summary>Interrupts the current answer with what has been heard of it; returns false when there is nothing to interrupt.</summary>
+    public async Task<bool> InterruptAsync(CancellationToken cancellationToken = default)
+    {
+        var turn = Volatile.Read(ref _current);
+        if (turn is null || turn.Done.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        var now = _clock.Elapsed;
+        var heard = turn.Record.Interrupt(now);
+        var playedMs = (long)(now - (turn.Record.FirstTokenAt ?? now)).TotalMilliseconds;
+        await SendAsync("interrupt", writer =>
+        {
+            writer.WriteString("utteranceUntilInterrupt", heard);
+            writer.WriteNumber("durationUntilInterruptMs", playedMs);
+        }, cancellationToken);
+        return true;
+    }
+
+    public Task PressKeyAsync(char digit, CancellationToken cancellationToken = default) =>
+        SendAsync("dtmf", writer => writer.WriteString("digit", digit.ToString()), cancellationToken);
+
+    /// <summary>Closes the socket normally, as Twilio does when the caller hangs up.</summary>
+    public async Task HangUpAsync(CancellationToken cancellationToken = default)
+    {
+        if (!TryClaimEnd())
+        {
+            return;
+        }
+
+        Result.CallerHungUp = true;
+        try
+        {
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "caller hung up", cancellationToken);
+        }
+        catch (WebSocketException)
+        {
+            // Already broken: the session is over either way.
+        }
+
+        SignalSessionOver();
+    }
+
+    /// <summary>
+    /// Runs the script. When it runs out, the caller stays on the line for <see cref="CallerScript.EndGrace"/> (an agent
+    /// that says "transferring you" sends <c>end</c> just after) and then hangs up.
+    /// </summary>
+    public async Task RunAsync(CallerScript script, CancellationToken cancellationToken = default)
+    {
+        foreach (var step in script.Steps)
+        {
+            if (_sessionOver.Task.IsCompleted)
+            {
+                return;
+            }
+
+            await RunStepAsync(step, script, cancellationToken);
+        }
+
+        await Task.WhenAny(_sessionOver.Task, Task.Delay(script.EndGrace, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        await HangUpAsync(cancellationToken);
+    }
+
+    private async Task RunStepAsync(CallerStep step, CallerScript script, CancellationToken cancellationToken)
+    {
+        switch (step)
+        {
+            case SayStep say:
+                await SayAsync(say.Text, cancellationToken);
+                break;
+            case SayAndInterruptStep sayAndInterrupt:
+                await SendPromptAsync(sayAndInterrupt.Text, cancellationToken);
+                var turn = Volatile.Read(ref _current)!;
+                var trigger = sayAndInterrupt.AfterTokens is { } n
+                    ? turn.WaitForTokensAsync(n)
+                    : Task.Delay(sayAndInterrupt.After ?? TimeSpan.Zero, cancellationToken);
+                await Task.WhenAny(trigger, turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken);
+                if (await InterruptAsync(cancellationToken))
+                {
+                    await SettleAsync(turn, script.InterruptSettleTime, cancellationToken);
+                }
+
+                break;
+            case PressKeyStep key:
+                await PressKeyAsync(key.Digit, cancellationToken);
+                break;
+            case WaitStep wait:
+                await Task.WhenAny(Task.Delay(wait.Duration, cancellationToken), _sessionOver.Task);
+                cancellationToken.ThrowIfCancellationRequested();
+                break;
+            case HangUpStep:
+                await HangUpAsync(cancellationToken);
+                break;
+            case CustomStep custom:
+                await custom.Run(this, cancellationToken);
+                break;
+            default:
+                throw new NotSupportedException($"Unknown caller step {step.GetType().Name}.");
+        }
+    }
+
+    /// <summary>
+    /// Waits for the interrupted answer to stop (its last:true, or a quiet spell), so that its late tokens are counted
+    /// as stale on it rather than taken for the answer to the caller's next prompt.
+    /// </summary>
+    private async Task SettleAsync(TurnTracker turn, TimeSpan quietTime, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var staleSoFar = turn.Record.StaleTokens;
+            var quiet = Task.Delay(quietTime, cancellationToken);
+            var first = await Task.WhenAny(turn.Done.Task, _sessionOver.Task, quiet);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (first != quiet || turn.Record.StaleTokens == staleSoFar)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writeFields(writer);
+            writer.WriteEndObject();
+        }
+
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        Result.AddMessage(new CallerMessage(_clock.Elapsed, true, type, Encoding.UTF8.GetString(buffer.WrittenSpan)));
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var message = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var received = await _socket.ReceiveAsync(message.GetMemory(4096), _stop.Token);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                message.Advance(received.Count);
+                if (received.EndOfMessage)
+                {
+                    OnMessage(message.WrittenSpan);
+                    message.ResetWrittenCount();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            Result.Error ??= ex is WebSocketException ? ex.Message : null;
+        }
+
+        if (TryClaimEnd())
+        {
+            Result.SocketLost = true;
+        }
+
+        SignalSessionOver();
+    }
+
+    private void OnMessage(ReadOnlySpan<byte> json)
+    {
+        var at = _clock.Elapsed;
+        var parsed = IncomingMessage.Parse(json);
+        var record = new CallerMessage(at, false, parsed.Type ?? "", Encoding.UTF8.GetString(json));
+        Result.AddMessage(record);
+        var turn = Volatile.Read(ref _current);
+        switch (parsed.Type)
+        {
+            case "text" when turn is not null:
+                if (!string.IsNullOrEmpty(parsed.Token))
+                {
+                    turn.Record.AddToken(parsed.Token, at);
+                    turn.TokenArrived();
+                }
+
+                if (parsed.Last)
+                {
+                    turn.Record.Completed = true;
+                    turn.Done.TrySetResult();
+                }
+
+                break;
+            case "end":
+                if (TryClaimEnd())
+                {
+                    Result.EndedByAgent = true;
+                    Result.HandoffData = parsed.HandoffData;
+                }
+
+                SignalSessionOver();
+                break;
+            case "language":
+                Result.AddLanguage(record.Json);
+                break;
+        }
+
+        MessageReceived?.Invoke(record);
+    }
+
+    // Exactly one of agent end, caller hang-up and socket loss ends a session; the first one wins.
+    private bool TryClaimEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
+
+    private void SignalSessionOver()
+    {
+        var turn = Volatile.Read(ref _current);
+        turn?.Done.TrySetResult();
+        _sessionOver.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await HangUpAsync();
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            // The agent ended the session: Twilio closes the socket then, so the server sees a clean close.
+            try
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "session over", CancellationToken.None);
+            }
+            catch (WebSocketException)
+            {
+                // Broken already; nothing to close.
+            }
+        }
+
+        // Give the server a moment to answer the close handshake, then stop reading regardless.
+        await Task.WhenAny(_receiveLoop, Task.Delay(TimeSpan.FromSeconds(2)));
+        await _stop.CancelAsync();
+        await _receiveLoop;
+        _socket.Dispose();
+        _stop.Dispose();
+        _sendLock.Dispose();
+    }
+}
