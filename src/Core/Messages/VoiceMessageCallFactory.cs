@@ -17,7 +17,7 @@ public sealed class VoiceMessageCallFactory(IOptions<PublicUrlOptions> publicUrl
     public string CallbackUrl(VoiceMessage message, string callback) =>
         $"{publicUrls.Value.FunctionsBaseUrl!.TrimEnd('/')}/api/twilio/messages/{Uri.EscapeDataString(message.AgentId)}/{Uri.EscapeDataString(message.Id)}/{callback}";
 
-    /// <summary>Play the message; with <paramref name="record"/>, then record the answer and hand it to the recording webhook.</summary>
+    /// <summary>Play the message; with <paramref name="record"/>, then record the answer and hand it to the recording webhook; without, hold the line for the beep.</summary>
     public string Twiml(VoiceMessage message, Uri audioUrl, bool record)
     {
         var twiml = new TwimlResponse().Play(audioUrl.AbsoluteUri);
@@ -30,6 +30,12 @@ public sealed class VoiceMessageCallFactory(IOptions<PublicUrlOptions> publicUrl
                 MaxLength = options.Value.RecordMaxLengthSeconds,
                 PlayBeep = true,
             });
+        }
+        else
+        {
+            // Keeps the line open until a voicemail box's beep can be detected: a message shorter than the greeting
+            // would otherwise hang up before the machine-detection verdict arrives to replay it after the beep.
+            twiml.Pause(options.Value.MachineDetectionTimeoutSeconds);
         }
 
         return twiml.ToXml();
