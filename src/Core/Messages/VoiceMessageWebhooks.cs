@@ -66,7 +66,8 @@ public sealed class VoiceMessageWebhooks(
 
     private static VoiceMessage? ApplyStatus(VoiceMessage m, TwilioVoiceRequest request, DateTimeOffset now)
     {
-        if (IsOtherCall(m, request))
+        // Before the claim there is no call this could be about.
+        if (IsOtherCall(m, request) || m.State.IsBeforeCall())
         {
             return null;
         }

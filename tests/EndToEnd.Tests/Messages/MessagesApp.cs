@@ -99,15 +99,17 @@ public sealed class MessagesApp : WebApplicationFactory<RenderVoiceMessageHandle
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (true)
         {
-            var message = await GetMessageAsync(agentId, messageId);
-            if (message.GetProperty("state").GetString() == state)
+            // A producer's job creates its record only when it is handled: not found yet is not a failure.
+            using var response = await Api.GetAsync($"/api/agents/{agentId}/messages/{messageId}");
+            var message = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (response.StatusCode == HttpStatusCode.OK && message.GetProperty("state").GetString() == state)
             {
                 return message;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"Message {messageId} never reached {state}: {message}");
+                Assert.Fail($"Message {messageId} never reached {state}: {response.StatusCode} {message}");
             }
 
             await Task.Delay(100);
