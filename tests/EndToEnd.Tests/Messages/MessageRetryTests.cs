@@ -33,4 +33,18 @@ public sealed class MessageRetryTests(MessagesFixture fixture) : IClassFixture<M
         var job = VoiceMessageJob.Parse(QueueTriggerEncoding.Decode(Assert.Single(parked).Body.ToString()));
         Assert.Equal(accepted.Id(), job.MessageId);
     }
+
+    [Fact]
+    public async Task A_number_Twilio_refuses_fails_at_once_with_Twilios_code()
+    {
+        // Twilio answers 21211 when To equals From.
+        await fixture.App.CreateAgentAsync("self-call", "+15550000031");
+
+        var accepted = await fixture.App.SendAsync("self-call", new { to = "+15550000031", text = "Calling myself." });
+
+        var failed = await fixture.App.WaitForStateAsync("self-call", accepted.Id(), "failed");
+        Assert.Equal("twilio-21211", failed.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
+        Assert.Null(failed.String("callSid"));
+    }
 }
