@@ -27,11 +27,13 @@ root.SetAction(async (parse, cancellationToken) =>
         Os = RuntimeInformation.OSDescription,
         Runtime = RuntimeInformation.FrameworkDescription,
         Arch = RuntimeInformation.ProcessArchitecture.ToString(),
+        // Other work on the machine skews every figure here; the load when the run started says how much.
+        LoadAverage = File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a",
     };
     var results = await new PipelineRun(count, latency).RunAsync(cancellationToken);
 
     Console.WriteLine($"Message pipeline, {count} messages per phase, speech latency {latency.TotalMilliseconds:0} ms");
-    Console.WriteLine($"Machine: {machine.Cores} cores, {machine.Os}, {machine.Runtime} {machine.Arch}");
+    Console.WriteLine($"Machine: {machine.Cores} cores, {machine.Os}, {machine.Runtime} {machine.Arch}, load average {machine.LoadAverage}");
     Console.WriteLine();
     Console.WriteLine($"{"phase",-12} {"messages",8} {"msg/s",8} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"TTS calls",9}");
     foreach (var r in results)
