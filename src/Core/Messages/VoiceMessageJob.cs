@@ -23,10 +23,7 @@ public sealed record SendVoiceMessageRequest
 /// </summary>
 public sealed record VoiceMessageJob
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
 
     public string? MessageId { get; init; }
     public string? AgentId { get; init; }
@@ -56,6 +53,13 @@ public sealed record VoiceMessageJob
     /// <summary>The record's id: the one given, else derived from the idempotency key, so every copy maps to one record.</summary>
     public string ResolveMessageId() =>
         MessageId ?? MessageIds.ForIdempotencyKey(AgentId!, IdempotencyKey ?? throw new InvalidOperationException("A job needs a message id or an idempotency key."));
+
+    private static JsonSerializerOptions CreateJsonOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     public static VoiceMessageJob For(VoiceMessage message) => new()
     {
