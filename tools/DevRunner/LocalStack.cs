@@ -116,7 +116,7 @@ internal sealed class LocalStack(string root, LocalPorts ports) : IAsyncDisposab
     // The runner is built in the same configuration as the apps it references (bin/<Configuration>/net10.0/).
     private string AppDll(string project, string dll)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         return Path.Combine(root, project, "bin", configuration, "net10.0", dll);
     }
 

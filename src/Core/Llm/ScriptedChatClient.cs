@@ -160,8 +160,7 @@ public sealed class ScriptedChatClient : IChatClient
                 arguments[LlmToolNames.ReasonArgument] = $"The caller said: {callerSaid}";
                 break;
             case LlmToolNames.EndCall:
-                // The goodbye has already been streamed as the reply; it is repeated here only as the record of it.
-                arguments[LlmToolNames.GoodbyeArgument] = reply;
+                // The goodbye was streamed as the reply; passing it again would make the session say it twice.
                 break;
             case LlmToolNames.SwitchLanguage when colon > 0:
                 arguments[LlmToolNames.LanguageArgument] = tool[(colon + 1)..];

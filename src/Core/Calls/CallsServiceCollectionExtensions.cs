@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentOS.Voice.Calls;
+
+public static class CallsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Call records, transcripts and outbound call contexts in Table Storage (needs AddAgentOsStorage), and the
+    /// background recorder that persists them off the hot path.
+    /// </summary>
+    public static IServiceCollection AddCalls(this IServiceCollection services)
+    {
+        services.TryAddSingleton<TableCallStore>();
+        services.TryAddSingleton<ICallStore>(sp => sp.GetRequiredService<TableCallStore>());
+        services.TryAddSingleton<ICallContextStore>(sp => sp.GetRequiredService<TableCallStore>());
+        services.TryAddSingleton<BackgroundCallRecorder>();
+        services.TryAddSingleton<ICallRecorder>(sp => sp.GetRequiredService<BackgroundCallRecorder>());
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundCallRecorder>());
+        return services;
+    }
+}

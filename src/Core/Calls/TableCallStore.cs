@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentOS.Voice.Storage;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Calls;
+
+/// <summary>
+/// Calls in one table ("{prefix}calls"), partitioned by call id so a call's record, its outbound context and its
+/// transcript are read with one partition query: row "call", row "context", rows "turn-000001"….
+/// </summary>
+public sealed class TableCallStore(TableServiceClient service, IOptions<StorageOptions> storage) : ICallStore, ICallContextStore
+{
+    public const string TableBaseName = "calls";
+    private const string CallRow = "call";
+    private const string ContextRow = "context";
+    private const string TurnPrefix = "turn-";
+
+    private readonly TableClient _table = service.GetTableClient(storage.Value.NamePrefix + TableBaseName);
+    private Task? _created;
+
+    public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var e = new TableEntity(call.CallId, CallRow)
+        {
+            ["AgentId"] = call.AgentId,
+            ["CallSid"] = call.CallSid,
+            ["Direction"] = call.Direction,
+            ["From"] = call.From,
+            ["To"] = call.To,
+            ["State"] = call.State.ToString(),
+            ["StartedAt"] = call.StartedAt,
+            ["EndedAt"] = call.EndedAt,
+            ["EndReason"] = call.EndReason,
+            ["HandoffData"] = call.HandoffData,
+            ["LastError"] = call.LastError,
+            ["DurationSeconds"] = call.Duration.TotalSeconds,
+            ["TokensIn"] = call.TokensIn,
+            ["TokensOut"] = call.TokensOut,
+            ["CharactersSpoken"] = call.CharactersSpoken,
+        };
+        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var e = new TableEntity(turn.CallId, TurnKey(turn.Index))
+        {
+            ["Index"] = turn.Index,
+            ["Role"] = turn.Role.ToString(),
+            ["Text"] = turn.Text,
+            ["Interrupted"] = turn.Interrupted,
+            ["At"] = turn.At,
+            ["FirstTokenMs"] = turn.FirstTokenMs,
+            ["TokenCount"] = turn.TokenCount,
+            ["ToolName"] = turn.ToolName,
+        };
+        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var e = await Find(callId, CallRow, cancellationToken);
+        return e is null
+            ? null
+            : new CallRecord
+            {
+                CallId = callId,
+                AgentId = e.GetString("AgentId") ?? string.Empty,
+                CallSid = e.GetString("CallSid") ?? string.Empty,
+                Direction = e.GetString("Direction") ?? string.Empty,
+                From = e.GetString("From") ?? string.Empty,
+                To = e.GetString("To") ?? string.Empty,
+                State = Enum.TryParse<CallState>(e.GetString("State"), out var state) ? state : CallState.InProgress,
+                StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+                EndedAt = e.GetDateTimeOffset("EndedAt"),
+                EndReason = e.GetString("EndReason"),
+                HandoffData = e.GetString("HandoffData"),
+                LastError = e.GetString("LastError"),
+                TokensIn = e.GetInt64("TokensIn") ?? 0,
+                TokensOut = e.GetInt64("TokensOut") ?? 0,
+                CharactersSpoken = e.GetInt64("CharactersSpoken") ?? 0,
+            };
+    }
+
+    public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var turns = new List<TranscriptTurn>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {callId} and RowKey ge {TurnPrefix} and RowKey lt {"turn."}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            turns.Add(new TranscriptTurn
+            {
+                CallId = callId,
+                Index = e.GetInt32("Index") ?? 0,
+                Role = Enum.Parse<TurnRole>(e.GetString("Role") ?? nameof(TurnRole.Caller)),
+                Text = e.GetString("Text") ?? string.Empty,
+                Interrupted = e.GetBoolean("Interrupted") ?? false,
+                At = e.GetDateTimeOffset("At") ?? default,
+                FirstTokenMs = e.GetDouble("FirstTokenMs"),
+                TokenCount = e.GetInt32("TokenCount") ?? 0,
+                ToolName = e.GetString("ToolName"),
+            });
+        }
+
+        return turns.OrderBy(t => t.Index).ToList();
+    }
+
+    public async Task SaveAsync(CallContext context, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var e = new TableEntity(context.CallId, ContextRow)
+        {
+            ["AgentId"] = context.AgentId,
+            ["To"] = context.To,
+            ["From"] = context.From,
+            ["Context"] = JsonSerializer.Serialize(context.Context, CallsJson.Default.IReadOnlyDictionaryStringString),
+            ["CreatedAt"] = context.CreatedAt,
+        };
+        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<CallContext?> GetAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync();
+        var e = await Find(callId, ContextRow, cancellationToken);
+        if (e is null)
+        {
+            return null;
+        }
+
+        var json = e.GetString("Context");
+        return new CallContext
+        {
+            CallId = callId,
+            AgentId = e.GetString("AgentId") ?? string.Empty,
+            To = e.GetString("To") ?? string.Empty,
+            From = e.GetString("From") ?? string.Empty,
+            Context = string.IsNullOrEmpty(json)
+                ? new Dictionary<string, string>()
+                : JsonSerializer.Deserialize(json, CallsJson.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>(),
+            CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        };
+    }
+
+    // Created once per process; a failed attempt (storage briefly unreachable) is retried by the next caller.
+    private Task EnsureTableAsync()
+    {
+        var created = _created;
+        if (created is null || created.IsFaulted || created.IsCanceled)
+        {
+            _created = created = _table.CreateIfNotExistsAsync();
+        }
+
+        return created;
+    }
+
+    private static string TurnKey(int index) => TurnPrefix + index.ToString("D6", CultureInfo.InvariantCulture);
+
+    private async Task<TableEntity?> Find(string callId, string rowKey, CancellationToken cancellationToken)
+    {
+        // Call ids come from URLs and Twilio parameters: refuse keys Table Storage forbids instead of failing obscurely.
+        if (string.IsNullOrEmpty(callId) || callId.IndexOfAny(['/', '\\', '#', '?']) >= 0 || callId.Any(char.IsControl))
+        {
+            return null;
+        }
+
+        try
+        {
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(callId, rowKey, cancellationToken: cancellationToken);
+            return response.HasValue ? response.Value : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+internal sealed partial class CallsJson : System.Text.Json.Serialization.JsonSerializerContext;

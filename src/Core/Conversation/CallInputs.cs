@@ -1,0 +1,35 @@
+namespace AgentOS.Voice.Conversation;
+
+/// <summary>
+/// What happens on a call, independent of the wire protocol: each protocol's serializer (ConversationRelay now,
+/// Media Streams later) translates its messages into these.
+/// </summary>
+public abstract record CallInput;
+
+/// <summary>The caller finished saying something.</summary>
+public sealed record CallerSaid(string Text, string? Language = null) : CallInput;
+
+/// <summary>The caller spoke over the agent, who had been heard up to <see cref="HeardText"/>.</summary>
+public sealed record CallerInterrupted(string HeardText, double? DurationMs = null) : CallInput;
+
+/// <summary>The caller pressed a key.</summary>
+public sealed record KeyPressed(string Key) : CallInput;
+
+/// <summary>The telephony side reported a problem (e.g. it rejected a message we sent); logged on the call.</summary>
+public sealed record TransportError(string Description) : CallInput;
+
+/// <summary>The call is over from the transport's side (hang-up, idle timeout, shutdown). <see cref="Reason"/> is a CallEndReasons value.</summary>
+public sealed record CallEnded(string Reason) : CallInput;
+
+/// <summary>Who the call is with, as known when the session starts.</summary>
+public sealed record CallStart
+{
+    public required string CallId { get; init; }
+    public string CallSid { get; init; } = string.Empty;
+    public string Direction { get; init; } = string.Empty;
+    public string From { get; init; } = string.Empty;
+    public string To { get; init; } = string.Empty;
+
+    /// <summary>The outbound call's stored context, filled into the greeting and given to the model.</summary>
+    public IReadOnlyDictionary<string, string> Context { get; init; } = new Dictionary<string, string>();
+}

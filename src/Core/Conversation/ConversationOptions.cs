@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentOS.Voice.Conversation;
+
+/// <summary>How a live conversation behaves. Bound from the "Conversation" section.</summary>
+public sealed class ConversationOptions
+{
+    public const string SectionName = "Conversation";
+
+    /// <summary>Turns kept and sent to the model besides the system prompt; older ones are dropped (they are already stored).</summary>
+    [Range(2, 500)]
+    public int MaxHistoryTurns { get; set; } = 24;
+
+    /// <summary>Characters of history sent to the model per turn, newest first, so prompts stay small and fast.</summary>
+    [Range(200, 200_000)]
+    public int MaxHistoryCharacters { get; set; } = 6_000;
+
+    /// <summary>Model calls per caller turn when tools keep asking for another round.</summary>
+    [Range(1, 10)]
+    public int MaxToolRounds { get; set; } = 3;
+
+    [Required]
+    public string ApologyText { get; set; } = "Sorry, I'm having trouble right now. Could you say that again?";
+
+    /// <summary>Said when the model answers with nothing, so a turn never ends in silence.</summary>
+    [Required]
+    public string FallbackText { get; set; } = "Sorry, could you say that again?";
+
+    [Required]
+    public string HandoffText { get; set; } = "Let me connect you with a person.";
+
+    [Required]
+    public string NoHandoffText { get; set; } = "Sorry, nobody is available to take your call right now.";
+
+    [Required]
+    public string GoodbyeText { get; set; } = "Goodbye!";
+}
+
+public static class ConversationServiceCollectionExtensions
+{
+    public static IServiceCollection AddConversation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ConversationOptions>()
+            .Bind(configuration.GetSection(ConversationOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+}

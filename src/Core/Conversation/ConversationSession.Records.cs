@@ -1,0 +1,69 @@
+using AgentOS.Voice.Calls;
+
+namespace AgentOS.Voice.Conversation;
+
+/// <summary>History turns and the call record, handed to the recorder as they change.</summary>
+public sealed partial class ConversationSession
+{
+    private void FinishTurn(Generation g, string heard, bool interrupted)
+    {
+        HistoryTurn turn;
+        lock (_sync)
+        {
+            turn = new HistoryTurn(_nextIndex++, TurnRole.Agent, heard, interrupted);
+            _history.Add(turn);
+            _record = _record with { CharactersSpoken = _record.CharactersSpoken + g.Spoken.Length };
+        }
+
+        Persist(turn, g.FirstTokenMs, g.Tokens);
+    }
+
+    internal HistoryTurn AddTurn(TurnRole role, string text, ToolExchange? tool = null)
+    {
+        HistoryTurn turn;
+        lock (_sync)
+        {
+            turn = new HistoryTurn(_nextIndex++, role, text, Tool: tool);
+            _history.Add(turn);
+        }
+
+        Persist(turn, firstTokenMs: null, tokens: 0);
+        return turn;
+    }
+
+    private void AddSpoken(string text)
+    {
+        lock (_sync) _record = _record with { CharactersSpoken = _record.CharactersSpoken + text.Length };
+    }
+
+    private void Persist(HistoryTurn turn, double? firstTokenMs, int tokens) => _recorder.Record(new TranscriptTurn
+    {
+        CallId = _call.CallId,
+        Index = turn.Index,
+        Role = turn.Role,
+        Text = turn.Text,
+        Interrupted = turn.Interrupted,
+        At = _time.GetUtcNow(),
+        FirstTokenMs = firstTokenMs,
+        TokenCount = tokens,
+        ToolName = turn.Tool?.Name,
+    });
+
+    private void Finish(string reason, string? handoffData)
+    {
+        CallRecord record;
+        lock (_sync)
+        {
+            if (_ended && _record.State == CallState.Ended)
+            {
+                return;
+            }
+
+            _ended = true;
+            _record = _record with { State = CallState.Ended, EndedAt = _time.GetUtcNow(), EndReason = reason, HandoffData = handoffData };
+            record = _record;
+        }
+
+        _recorder.Record(record);
+    }
+}

@@ -1,0 +1,376 @@
+using System.Text;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace AgentOS.Voice.Conversation;
+
+/// <summary>
+/// One live call: owns its history and at most one generation in flight. Inputs arrive one at a time from the
+/// transport; the generation streams on its own task. Every send happens under one emit lock, and a generation may
+/// send only while its id is the current one: cancelling bumps the id first, then cancels (closing the model stream),
+/// then waits for the lock once, so after <see cref="HandleAsync"/> returns for an interrupt no token of the cancelled
+/// generation can leave.
+/// </summary>
+public sealed partial class ConversationSession : IAsyncDisposable
+{
+    private readonly Agent _agent;
+    private readonly CallStart _call;
+    private readonly IChatClient _chat;
+    private readonly ICallOutput _output;
+    private readonly ICallRecorder _recorder;
+    private readonly ConversationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ChatOptions _chatOptions;
+    private readonly ConversationHistory _history;
+    private readonly ConversationToolRunner _tools;
+    private readonly SemaphoreSlim _emit = new(1, 1);
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Lock _sync = new();
+
+    private CallRecord _record;
+    private long _generationId;
+    private Generation? _current;
+    private int _nextIndex;
+    private bool _ended;
+
+    public ConversationSession(
+        Agent agent, CallStart call, IChatClient chat, ICallOutput output, ICallRecorder recorder,
+        ConversationOptions options, TimeProvider time, ILogger logger)
+    {
+        _agent = agent;
+        _call = call;
+        _chat = chat;
+        _output = output;
+        _recorder = recorder;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _chatOptions = new ChatOptions
+        {
+            Tools = ConversationTools.All,
+            Temperature = agent.Llm.Temperature,
+            MaxOutputTokens = agent.Llm.MaxOutputTokens,
+            ModelId = agent.Llm.Model,
+        };
+        _history = new ConversationHistory(SystemPrompt(agent, call), options);
+        _tools = new ConversationToolRunner(this);
+        _record = new CallRecord
+        {
+            CallId = call.CallId,
+            AgentId = agent.Id,
+            CallSid = call.CallSid,
+            Direction = call.Direction,
+            From = call.From,
+            To = call.To,
+            StartedAt = time.GetUtcNow(),
+        };
+        _recorder.Record(_record);
+
+        // ConversationRelay speaks the greeting itself; the history must still show it as the agent's first turn.
+        var greeting = GreetingTemplate.Fill(agent.Greeting, call.Context);
+        if (greeting.Length > 0)
+        {
+            AddTurn(TurnRole.Agent, greeting);
+        }
+    }
+
+    public string CallId => _call.CallId;
+
+    public bool HasEnded
+    {
+        get { lock (_sync) return _ended; }
+    }
+
+    /// <summary>A snapshot of the turns in memory (the most recent ones; all are persisted).</summary>
+    public IReadOnlyList<HistoryTurn> History
+    {
+        get { lock (_sync) return [.. _history.Turns]; }
+    }
+
+    /// <summary>The call record as it stands (counters update as the call goes).</summary>
+    public CallRecord Record
+    {
+        get { lock (_sync) return _record; }
+    }
+
+    /// <summary>Completes when no generation is in flight (for shutdown and tests).</summary>
+    public Task Idle
+    {
+        get { lock (_sync) return _current?.Task ?? Task.CompletedTask; }
+    }
+
+    public async Task HandleAsync(CallInput input)
+    {
+        if (HasEnded && input is not CallEnded)
+        {
+            return;
+        }
+
+        switch (input)
+        {
+            case CallerSaid said:
+                await CancelGenerationAsync(heardText: null);
+                AddTurn(TurnRole.Caller, said.Text);
+                StartGeneration();
+                break;
+            case CallerInterrupted interrupted:
+                if (!await CancelGenerationAsync(interrupted.HeardText))
+                {
+                    // The answer had been fully sent; the caller cut off its playback.
+                    HistoryTurn? rewritten;
+                    lock (_sync) rewritten = _history.MarkLastAgentTurnHeard(interrupted.HeardText);
+                    if (rewritten is not null)
+                    {
+                        Persist(rewritten, firstTokenMs: null, tokens: 0);
+                    }
+                }
+
+                break;
+            case KeyPressed key:
+                await HandleKeyAsync(key.Key);
+                break;
+            case TransportError error:
+                LogTransportError(_call.CallId, error.Description);
+                lock (_sync) _record = _record with { LastError = error.Description };
+                break;
+            case CallEnded ended:
+                await CancelGenerationAsync(heardText: null);
+                Finish(ended.Reason, handoffData: null);
+                break;
+        }
+    }
+
+    private void StartGeneration()
+    {
+        var g = new Generation(_time.GetTimestamp());
+        lock (_sync)
+        {
+            g.Id = ++_generationId;
+            _current = g;
+            g.Task = Task.Run(() => RunGenerationAsync(g));
+        }
+    }
+
+    /// <summary>Stops the generation in flight, if any, and records what the caller heard of it. False when none was running.</summary>
+    private async Task<bool> CancelGenerationAsync(string? heardText)
+    {
+        Generation? g;
+        lock (_sync)
+        {
+            g = _current;
+            if (g is null)
+            {
+                return false;
+            }
+
+            _current = null;
+            _generationId++;
+        }
+
+        g.Cancellation.Cancel();
+        // A send that passed the id check before the bump may still be writing; once it is done nothing stale can follow.
+        await _emit.WaitAsync(CancellationToken.None);
+        _emit.Release();
+        FinishTurn(g, heardText ?? g.Spoken.ToString(), interrupted: true);
+        return true;
+    }
+
+    private async Task RunGenerationAsync(Generation g)
+    {
+        var token = g.Cancellation.Token;
+        try
+        {
+            List<ChatMessage> messages;
+            lock (_sync) messages = _history.ToMessages();
+            for (var round = 0; round < _options.MaxToolRounds && !token.IsCancellationRequested; round++)
+            {
+                var calls = await StreamAsync(g, messages, token);
+                if (calls is null || !await _tools.RunAsync(g, calls, messages))
+                {
+                    break;
+                }
+            }
+
+            // A tool that ended the call has already closed the answer; otherwise close it, never in silence.
+            if (!g.Ended)
+            {
+                if (g.Tokens == 0)
+                {
+                    await EmitAsync(g, _options.FallbackText, last: false);
+                }
+
+                await EmitAsync(g, string.Empty, last: true);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested || _lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (!token.IsCancellationRequested)
+        {
+            LogModelFailed(e, _call.CallId);
+            lock (_sync) _record = _record with { LastError = $"model: {e.GetType().Name}: {e.Message}" };
+            try
+            {
+                await EmitAsync(g, g.Tokens == 0 ? _options.ApologyText : " " + _options.ApologyText, last: true);
+            }
+            catch (Exception sendFailure) when (sendFailure is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException)
+            {
+                return;
+            }
+        }
+
+        bool mine;
+        lock (_sync)
+        {
+            mine = _current == g;
+            if (mine)
+            {
+                _current = null;
+            }
+        }
+
+        if (mine)
+        {
+            FinishTurn(g, g.Spoken.ToString(), interrupted: false);
+        }
+    }
+
+    /// <summary>Streams one model call, speaking its text; returns the tool calls it asked for, or null for none.</summary>
+    private async Task<List<FunctionCallContent>?> StreamAsync(Generation g, List<ChatMessage> messages, CancellationToken token)
+    {
+        List<FunctionCallContent>? calls = null;
+        // Disposing the enumerator closes the provider's stream; cancellation makes MoveNextAsync stop at once.
+        await using var stream = _chat.GetStreamingResponseAsync(messages, _chatOptions, token).GetAsyncEnumerator(token);
+        while (await stream.MoveNextAsync())
+        {
+            // Indexed, not foreach: IList's enumerator would be one more allocation per token.
+            var contents = stream.Current.Contents;
+            for (var i = 0; i < contents.Count; i++)
+            {
+                switch (contents[i])
+                {
+                    case TextContent { Text.Length: > 0 } text:
+                        if (!await EmitAsync(g, text.Text, last: false))
+                        {
+                            return null;
+                        }
+
+                        break;
+                    case FunctionCallContent call:
+                        (calls ??= []).Add(call);
+                        break;
+                    case UsageContent usage:
+                        lock (_sync)
+                        {
+                            _record = _record with
+                            {
+                                TokensIn = _record.TokensIn + (usage.Details.InputTokenCount ?? 0),
+                                TokensOut = _record.TokensOut + (usage.Details.OutputTokenCount ?? 0),
+                            };
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return calls;
+    }
+
+    /// <summary>Sends a piece of <paramref name="g"/>'s answer if it is still the current generation; false once it is not.</summary>
+    internal async ValueTask<bool> EmitAsync(Generation g, string text, bool last)
+    {
+        await _emit.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (Volatile.Read(ref _generationId) != g.Id)
+            {
+                return false;
+            }
+
+            await _output.SayAsync(text, last, _lifetime.Token);
+            if (text.Length > 0)
+            {
+                if (g.Tokens++ == 0)
+                {
+                    g.FirstTokenMs = _time.GetElapsedTime(g.PromptTimestamp).TotalMilliseconds;
+                }
+
+                g.Spoken.Append(text);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _emit.Release();
+        }
+    }
+
+    /// <summary>Sends a non-model action (language, end) under the emit lock, for the current generation only.</summary>
+    internal async ValueTask<bool> SendAsync(Generation? g, Func<ICallOutput, CancellationToken, ValueTask> send)
+    {
+        await _emit.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (g is not null && Volatile.Read(ref _generationId) != g.Id)
+            {
+                return false;
+            }
+
+            await send(_output, _lifetime.Token);
+            return true;
+        }
+        finally
+        {
+            _emit.Release();
+        }
+    }
+
+    private static string SystemPrompt(Agent agent, CallStart call)
+    {
+        var prompt = new StringBuilder(agent.SystemPrompt);
+        prompt.Append("\n\nYou are speaking on a phone call: answer in short spoken sentences, no lists or formatting.");
+        if (call.Context.Count > 0)
+        {
+            prompt.Append("\nAbout this call:");
+            foreach (var (key, value) in call.Context)
+            {
+                prompt.Append("\n- ").Append(key).Append(": ").Append(value);
+            }
+        }
+
+        return prompt.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CancelGenerationAsync(heardText: null);
+        await _lifetime.CancelAsync();
+        _lifetime.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: Twilio reported an error: {Description}")]
+    private partial void LogTransportError(string callId, string description);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: the model failed mid-turn; the caller hears an apology")]
+    private partial void LogModelFailed(Exception e, string callId);
+
+    /// <summary>One model answer in flight.</summary>
+    internal sealed class Generation(long promptTimestamp)
+    {
+        public long Id;
+        public readonly long PromptTimestamp = promptTimestamp;
+        // Never disposed: it has no timer, and a late Cancel() from an interrupt must not meet a disposed source.
+        public readonly CancellationTokenSource Cancellation = new();
+        public readonly StringBuilder Spoken = new();
+        public int Tokens;
+        public double? FirstTokenMs;
+        public bool Ended;
+        public Task Task = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,42 @@
+using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Twilio;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.RelayHost;
+
+public static class RelayHostServiceCollectionExtensions
+{
+    /// <summary>
+    /// The ConversationRelay endpoint's services: options (validated at start), the session registry and the drain
+    /// on shutdown. Needs IAgentStore, ILlmClientProvider and AddCalls registered as well.
+    /// </summary>
+    public static IServiceCollection AddRelayHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RelayHostOptions>()
+            .Bind(configuration.GetSection(RelayHostOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // Twilio's options and the signature validator for the upgrade; one copy of their rules for both deployables.
+        services.AddTwilio(configuration);
+        services.AddConversation(configuration);
+        services.AddSingleton<RelaySessionRegistry>();
+        services.AddHostedService<RelayDrainService>();
+
+        // Shutdown must outlast the drain, or the host would cut live calls before their time.
+        services.AddOptions<HostOptions>().Configure<IOptions<RelayHostOptions>>((host, relay) =>
+        {
+            var needed = relay.Value.DrainTimeout + relay.Value.CloseTimeout + TimeSpan.FromSeconds(5);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapRelayHost(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(RelayEndpoint.Route, RelayEndpoint.HandleAsync);
+        return endpoints;
+    }
+}

@@ -1,0 +1,264 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Twilio.ConversationRelay;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.RelayHost;
+
+/// <summary>
+/// One accepted ConversationRelay socket: receives frames into a pooled buffer (joining multi-frame messages), parses
+/// them and hands the call core its inputs. Bad frames are logged and skipped. Ends when Twilio closes, when the call
+/// core sends <c>end</c>, after the idle timeout, or when a drain runs out of time.
+/// </summary>
+internal sealed partial class RelaySocketSession(
+    WebSocket socket,
+    Agent agent,
+    IChatClient chat,
+    IServiceProvider services,
+    RelaySessionRegistry registry,
+    RelayHostOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) for the
+    // rest of the session. Kept small because every idle call holds one.
+    private const int InitialBufferBytes = 1024;
+
+    private readonly RelaySocketOutput _output = new(socket, logger);
+    private ConversationSession? _session;
+    private string _endReason = CallEndReasons.CallerHungUp;
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        // Fires when we have started closing and Twilio did not finish the handshake in time.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _output.Closing = () => abort.CancelAfter(options.CloseTimeout);
+        using var idle = new CancellationTokenSource(options.IdleTimeout, time);
+        using var onIdle = idle.Token.Register(() => _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout", abort));
+        using var onDrain = registry.DrainDeadline.Register(() => _ = CloseAsync(CallEndReasons.ServerShutdown, WebSocketCloseStatus.EndpointUnavailable, "server shutting down", abort));
+
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        var count = 0;
+        var oversized = false;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    if (buffer.Length >= options.MaxMessageBytes)
+                    {
+                        // Too big to be a ConversationRelay message: drop what we have and skip to its end.
+                        oversized = true;
+                        count = 0;
+                    }
+                    else
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxMessageBytes));
+                        buffer.AsSpan(0, count).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                }
+
+                var result = await socket.ReceiveAsync(buffer.AsMemory(count), abort.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                count += result.Count;
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                idle.CancelAfter(options.IdleTimeout);
+                if (oversized)
+                {
+                    LogOversized(CallId, options.MaxMessageBytes);
+                }
+                else if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    LogBinary(CallId);
+                }
+                else
+                {
+                    await DispatchAsync(buffer.AsMemory(0, count));
+                }
+
+                count = 0;
+                oversized = false;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        {
+            LogConnectionLost(CallId, e.Message);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            await FinishAsync();
+        }
+    }
+
+    private string CallId => _session?.CallId ?? "(before setup)";
+
+    private async Task DispatchAsync(ReadOnlyMemory<byte> frame)
+    {
+        var parsed = RelayMessageParser.Parse(frame.Span);
+        if (!parsed.Succeeded)
+        {
+            LogMalformed(CallId, parsed.Failure!);
+            return;
+        }
+
+        if (parsed.Message is SetupMessage setup)
+        {
+            if (_session is null)
+            {
+                _session = await StartSessionAsync(setup);
+            }
+            else
+            {
+                LogRepeatedSetup(CallId);
+            }
+
+            return;
+        }
+
+        if (_session is null)
+        {
+            LogBeforeSetup(parsed.Message!.GetType().Name);
+            return;
+        }
+
+        CallInput? input = parsed.Message switch
+        {
+            // Partial prompts (partialPrompts on) are previews; the final one carries the turn.
+            PromptMessage { Last: true } p => new CallerSaid(p.VoicePrompt, p.Lang),
+            DtmfMessage d => new KeyPressed(d.Digit),
+            InterruptMessage i => new CallerInterrupted(i.UtteranceUntilInterrupt, i.DurationUntilInterruptMs),
+            ErrorMessage e => new TransportError(e.Description),
+            _ => null,
+        };
+        if (input is not null)
+        {
+            await _session.HandleAsync(input);
+        }
+        else if (parsed.Message is UnknownMessage unknown)
+        {
+            LogUnknown(CallId, unknown.Type);
+        }
+    }
+
+    private async Task<ConversationSession> StartSessionAsync(SetupMessage setup)
+    {
+        setup.CustomParameters.TryGetValue("callId", out var callId);
+        CallContext? context = null;
+        if (!string.IsNullOrWhiteSpace(callId))
+        {
+            context = await services.GetRequiredService<ICallContextStore>().GetAsync(callId);
+            if (context is not null && context.AgentId != agent.Id)
+            {
+                LogContextMismatch(callId, context.AgentId, agent.Id);
+                context = null;
+            }
+        }
+
+        var call = new CallStart
+        {
+            CallId = !string.IsNullOrWhiteSpace(callId) ? callId : !string.IsNullOrEmpty(setup.CallSid) ? setup.CallSid : Guid.NewGuid().ToString("n"),
+            CallSid = setup.CallSid,
+            Direction = setup.Direction,
+            From = setup.From,
+            To = setup.To,
+            Context = context?.Context ?? new Dictionary<string, string>(),
+        };
+        LogStarted(call.CallId, agent.Id, setup.CallSid);
+        return new ConversationSession(
+            agent, call, chat, _output, services.GetRequiredService<ICallRecorder>(),
+            services.GetRequiredService<IOptions<ConversationOptions>>().Value, time, logger);
+    }
+
+    private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description, CancellationTokenSource abort)
+    {
+        if (_output.IsClosing)
+        {
+            return;
+        }
+
+        _endReason = reason;
+        LogClosing(CallId, description);
+        try
+        {
+            await _output.CloseAsync(status, description, abort.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The session already ended; nothing left to close.
+        }
+    }
+
+    private async Task FinishAsync()
+    {
+        if (_session is not null)
+        {
+            await _session.HandleAsync(new CallEnded(_endReason));
+            await _session.DisposeAsync();
+            LogEnded(_session.CallId, _session.Record.EndReason ?? _endReason);
+        }
+
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            try
+            {
+                using var closeTimeout = new CancellationTokenSource(options.CloseTimeout, time);
+                await _output.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", closeTimeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                socket.Abort();
+            }
+        }
+
+        _output.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} started for agent {AgentId} (Twilio {CallSid})")]
+    private partial void LogStarted(string callId, string agentId, string callSid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} ended: {Reason}")]
+    private partial void LogEnded(string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ignored a malformed message: {Reason}")]
+    private partial void LogMalformed(string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: ignored a message of unknown type {Type}")]
+    private partial void LogUnknown(string callId, string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ignored a message over {MaxBytes} bytes")]
+    private partial void LogOversized(string callId, int maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ignored a binary message")]
+    private partial void LogBinary(string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ignored a second setup")]
+    private partial void LogRepeatedSetup(string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a {Type} that came before setup")]
+    private partial void LogBeforeSetup(string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: stored context belongs to agent {ContextAgent}, not {AgentId}; ignored")]
+    private partial void LogContextMismatch(string callId, string contextAgent, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: closing the socket ({Why})")]
+    private partial void LogClosing(string callId, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: connection lost: {Reason}")]
+    private partial void LogConnectionLost(string callId, string reason);
+}

@@ -1,0 +1,109 @@
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Storage;
+using AgentOS.Voice.TestSupport;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Core.Tests.Calls;
+
+public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private readonly TableCallStore _store = new(
+        new TableServiceClient(azurite.ConnectionString),
+        Options.Create(new StorageOptions { NamePrefix = "t" + Guid.NewGuid().ToString("n")[..8] }));
+
+    [Fact]
+    public async Task Outbound_call_context_round_trips_and_unknown_ids_are_null()
+    {
+        var context = new CallContext
+        {
+            CallId = "c-ctx", AgentId = "front-desk", To = "+14155552671", From = "+15005550006",
+            Context = new Dictionary<string, string> { ["name"] = "Ada", ["appointment"] = "Friday 9:00" },
+            CreatedAt = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero),
+        };
+
+        await _store.SaveAsync(context);
+
+        var read = await _store.GetAsync("c-ctx");
+        Assert.NotNull(read);
+        Assert.Equal((context.AgentId, context.To, context.From, context.CreatedAt), (read.AgentId, read.To, read.From, read.CreatedAt));
+        Assert.Equal(context.Context, read.Context);
+        Assert.Null(await _store.GetAsync("c-missing"));
+        Assert.Null(await _store.GetAsync("bad/id"));
+    }
+
+    [Fact]
+    public async Task Transcript_turns_come_back_in_order_and_a_rewritten_turn_replaces_the_first()
+    {
+        await _store.UpsertTurnAsync(Turn(2, TurnRole.Agent, "Sure, Friday works at nine.", firstTokenMs: 180.5, tokens: 7));
+        await _store.UpsertTurnAsync(Turn(0, TurnRole.Agent, "Hello!"));
+        await _store.UpsertTurnAsync(Turn(1, TurnRole.Caller, "Friday?"));
+        await _store.UpsertTurnAsync(Turn(2, TurnRole.Agent, "Sure, Friday", firstTokenMs: 180.5, tokens: 7) with { Interrupted = true });
+        await _store.UpsertCallAsync(new CallRecord { CallId = "c-t", AgentId = "front-desk" });
+
+        var turns = await _store.GetTranscriptAsync("c-t");
+
+        Assert.Equal([0, 1, 2], turns.Select(t => t.Index));
+        Assert.Equal(("Sure, Friday", true, 180.5, 7), (turns[2].Text, turns[2].Interrupted, turns[2].FirstTokenMs, turns[2].TokenCount));
+        Assert.Null(turns[1].FirstTokenMs);
+    }
+
+    [Fact]
+    public async Task A_call_record_keeps_its_cost_inputs_and_end()
+    {
+        var started = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+        var call = new CallRecord
+        {
+            CallId = "c-r", AgentId = "front-desk", CallSid = "CA1", Direction = "inbound", From = "+1", To = "+2",
+            State = CallState.Ended, StartedAt = started, EndedAt = started.AddSeconds(95), EndReason = CallEndReasons.HandedOff,
+            HandoffData = """{"reasonCode":"live-agent-handoff"}""", TokensIn = 1200, TokensOut = 340, CharactersSpoken = 812,
+        };
+
+        await _store.UpsertCallAsync(call);
+
+        Assert.Equal(call, await _store.GetCallAsync("c-r"));
+        Assert.Equal(TimeSpan.FromSeconds(95), (await _store.GetCallAsync("c-r"))!.Duration);
+    }
+
+    [Fact]
+    public async Task The_background_recorder_writes_everything_queued_before_it_stops()
+    {
+        var log = new ListLogger();
+        var recorder = new BackgroundCallRecorder(_store, log);
+        await recorder.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 20; i++)
+        {
+            recorder.Record(Turn(i, TurnRole.Caller, $"turn {i}") with { CallId = "c-bg" });
+        }
+
+        recorder.Record(new CallRecord { CallId = "c-bg", AgentId = "front-desk", State = CallState.Ended });
+        await recorder.StopAsync(CancellationToken.None);
+
+        Assert.Empty(log.Errors);
+        Assert.Equal(20, (await _store.GetTranscriptAsync("c-bg")).Count);
+        Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-bg"))!.State);
+    }
+
+    private static TranscriptTurn Turn(int index, TurnRole role, string text, double? firstTokenMs = null, int tokens = 0) => new()
+    {
+        CallId = "c-t", Index = index, Role = role, Text = text, FirstTokenMs = firstTokenMs, TokenCount = tokens,
+        At = new DateTimeOffset(2026, 11, 25, 9, 0, index, TimeSpan.Zero),
+    };
+}
+
+internal sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<BackgroundCallRecorder>
+{
+    public List<string> Errors { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning)
+        {
+            lock (Errors) Errors.Add(formatter(state, exception) + " " + exception);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Llm;
+using AgentOS.Voice.TestSupport;
+using AgentOS.Voice.Twilio;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentOS.Voice.RelayHost.Tests;
+
+/// <summary>
+/// RelayHost on a real Kestrel loopback port with real Azurite; only the agent store (another team's) and the model
+/// (a remote provider) are stand-ins. Time is a FakeTimeProvider so idle and drain timers are driven by the test.
+/// </summary>
+internal sealed class RelayTestHost : WebApplicationFactory<Program>
+{
+    public const string AuthToken = "relay-test-auth-token";
+    public const string PublicBase = "wss://relay.test";
+
+    private readonly int _port = FreePort.Next();
+    private readonly Dictionary<string, string?> _settings;
+
+    public RelayTestHost(AzuriteFixture azurite, params (string Key, string Value)[] settings)
+    {
+        _settings = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:NamePrefix"] = "t" + Guid.NewGuid().ToString("n")[..10],
+            ["Twilio:AccountSid"] = "AC" + new string('0', 31) + "1",
+            ["Twilio:AuthToken"] = AuthToken,
+            ["PublicUrls:RelayBaseUrl"] = PublicBase,
+        };
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+
+        UseKestrel(o => o.Listen(IPAddress.Loopback, _port));
+        StartServer();
+    }
+
+    public FakeTimeProvider Time { get; } = new();
+    public MemoryAgentStore Agents { get; } = new();
+    public FakeLlmProvider Models { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton<IAgentStore>(Agents);
+            services.AddSingleton<ILlmClientProvider>(Models);
+        });
+    }
+
+    public Agent AddAgent(Func<Agent, Agent>? change = null)
+    {
+        var agent = new Agent { Id = "a" + Guid.NewGuid().ToString("n")[..8], Name = "Front desk", PhoneNumber = "+15005550006", Greeting = "Hello {name}!" };
+        agent = change is null ? agent : change(agent);
+        Agents.Items[agent.Id] = agent;
+        return agent;
+    }
+
+    public Uri SocketUri(string agentId) => new($"ws://127.0.0.1:{_port}/agents/{agentId}/ws");
+
+    /// <summary>Connects as Twilio would: the signature covers the public wss URL, with no parameters.</summary>
+    public async Task<TwilioSocket> ConnectAsync(string agentId, string? signature = "sign")
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (signature is not null)
+        {
+            socket.Options.SetRequestHeader(TwilioSignature.HeaderName,
+                signature == "sign" ? TwilioSignature.Compute(AuthToken, $"{PublicBase}/agents/{agentId}/ws") : signature);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(SocketUri(agentId), CancellationToken.None);
+        }
+        catch (WebSocketException)
+        {
+            // The caller inspects HttpStatusCode.
+        }
+
+        return new TwilioSocket(socket);
+    }
+}
+
+/// <summary>The Twilio side of a ConversationRelay socket, as a test drives it.</summary>
+internal sealed class TwilioSocket(ClientWebSocket socket) : IAsyncDisposable
+{
+    public ClientWebSocket Socket => socket;
+    public HttpStatusCode Status => socket.HttpStatusCode;
+
+    public Task SendAsync(string json) => socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    public Task SetupAsync(string? callId = null) => SendAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["type"] = "setup", ["sessionId"] = "VX1", ["accountSid"] = "AC1", ["callSid"] = "CA" + Guid.NewGuid().ToString("n"),
+        ["from"] = "+14155552671", ["to"] = "+15005550006", ["direction"] = callId is null ? "inbound" : "outbound", ["callStatus"] = "RINGING",
+        ["customParameters"] = callId is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["callId"] = callId },
+    }));
+
+    public Task PromptAsync(string text) => SendAsync(JsonSerializer.Serialize(new { type = "prompt", voicePrompt = text, lang = "en-US", last = true }));
+
+    /// <summary>The next message, or null when the server closed the socket.</summary>
+    public async Task<JsonElement?> ReceiveAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[16 * 1024];
+        var count = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(count), timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return null;
+            }
+
+            count += result.Count;
+            if (result.EndOfMessage)
+            {
+                using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
+                return doc.RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>Messages up to and including the one that ends an answer (text last:true) or the session (end).</summary>
+    public async Task<List<JsonElement>> ReceiveAnswerAsync()
+    {
+        var messages = new List<JsonElement>();
+        while (await ReceiveAsync() is { } m)
+        {
+            messages.Add(m);
+            var type = m.GetProperty("type").GetString();
+            if (type == "end" || (type == "text" && m.GetProperty("last").GetBoolean()))
+            {
+                break;
+            }
+        }
+
+        return messages;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        socket.Dispose();
+    }
+}
+
+internal sealed class MemoryAgentStore : IAgentStore
+{
+    private int _reads;
+
+    public ConcurrentDictionary<string, Agent> Items { get; } = new();
+    public int Reads => Volatile.Read(ref _reads);
+
+    public Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _reads);
+        return Task.FromResult(Items.GetValueOrDefault(agentId));
+    }
+
+    public Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<Agent>>(Items.Values.ToList());
+
+    public Task<Agent> CreateAsync(Agent agent, CancellationToken cancellationToken = default) => Task.FromResult(Items.TryAdd(agent.Id, agent) ? agent : throw new AgentConflictException(agent.Id));
+
+    public Task<Agent?> UpdateAsync(Agent agent, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Items.ContainsKey(agent.Id) ? Items[agent.Id] = agent : null);
+
+    public Task<bool> DeleteAsync(string agentId, CancellationToken cancellationToken = default) => Task.FromResult(Items.TryRemove(agentId, out _));
+}
+
+/// <summary>One scripted model per agent.</summary>
+internal sealed class FakeLlmProvider : ILlmClientProvider
+{
+    private readonly ConcurrentDictionary<string, ScriptedModel> _models = new();
+
+    public ScriptedModel For(Agent agent) => _models.GetOrAdd(agent.Id, _ => new ScriptedModel());
+
+    public IChatClient GetClient(Agent agent) => For(agent);
+}
+
+/// <summary>Answers each request with the next scripted reply (a token list, an endless stream, a tool call, a failure).</summary>
+internal sealed class ScriptedModel : IChatClient
+{
+    private readonly ConcurrentQueue<Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>>> _replies = new();
+    private int _closed;
+
+    public ConcurrentQueue<List<ChatMessage>> Requests { get; } = new();
+    public int StreamsClosed => Volatile.Read(ref _closed);
+
+    public ScriptedModel Reply(params string[] tokens) => Then(ct => Stream(ct, tokens.Select(t => new ChatResponseUpdate(ChatRole.Assistant, t))));
+
+    public ScriptedModel Endless(string prefix) => Then(ct => EndlessStream(prefix, ct));
+
+    public ScriptedModel Failing() => Then(ct => FailingStream(ct));
+
+    public ScriptedModel Tool(string name, string argument, string value) =>
+        Then(ct => Stream(ct, [new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("c1", name, new Dictionary<string, object?> { [argument] = value })])]));
+
+    public ScriptedModel Then(Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>> reply)
+    {
+        _replies.Enqueue(reply);
+        return this;
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Requests.Enqueue(messages.ToList());
+        var reply = _replies.TryDequeue(out var r) ? r : ct => Stream(ct, [new ChatResponseUpdate(ChatRole.Assistant, "(unscripted)")]);
+        try
+        {
+            await foreach (var update in reply(cancellationToken).WithCancellation(cancellationToken))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            Interlocked.Increment(ref _closed);
+        }
+    }
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> Stream([EnumeratorCancellation] CancellationToken ct, IEnumerable<ChatResponseUpdate> updates)
+    {
+        foreach (var update in updates)
+        {
+            await Task.Yield();
+            ct.ThrowIfCancellationRequested();
+            yield return update;
+        }
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> EndlessStream(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var i = 1; ; i++)
+        {
+            await Task.Delay(2, ct);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, $"{prefix}-{i} ");
+        }
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> FailingStream([EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.Yield();
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "One moment, ");
+        throw new HttpRequestException("upstream 500");
+    }
+}
