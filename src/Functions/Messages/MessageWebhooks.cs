@@ -5,7 +5,8 @@ using AgentOS.Voice.Twilio.Webhooks;
 namespace AgentOS.Voice.Functions.Messages;
 
 /// <summary>
-/// Twilio's webhooks for message calls (functions MessageStatusCallback, MessageRecordingCallback, MessageAmdCallback).
+/// Twilio's webhooks for message calls (functions MessageStatusCallback, MessageRecordingCallback, MessageAfterPlayCallback,
+/// MessageAmdCallback).
 /// Signed requests only: anything else gets 403 before the record is read.
 /// </summary>
 public static class MessageWebhooks
@@ -24,12 +25,19 @@ public static class MessageWebhooks
                 ? NotFound(agentId, messageId)
                 : new TwimlResponse().Hangup().ToHttpResult());
 
+        hooks.MapPost("/after-play", async (string agentId, string messageId, int? waited, IVoiceMessageStore store, VoiceMessageCallFactory calls, CancellationToken cancellationToken) =>
+            await store.GetAsync(agentId, messageId, cancellationToken) is { } message
+                ? TwimlResult(calls.AfterPlayTwiml(message, Math.Max(0, waited ?? 0)))
+                : new TwimlResponse().Hangup().ToHttpResult());
+
         hooks.MapPost("/amd", async (string agentId, string messageId, HttpRequest request, VoiceMessageWebhooks webhooks, CancellationToken cancellationToken) =>
             await webhooks.OnMachineDetectionAsync(agentId, messageId, await TwilioVoiceRequest.FromFormAsync(request), cancellationToken) is null
                 ? NotFound(agentId, messageId)
                 : Results.NoContent());
         return endpoints;
     }
+
+    private static IResult TwimlResult(string xml) => Results.Text(xml, TwimlResponse.ContentType);
 
     private static IResult NotFound(string agentId, string messageId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");

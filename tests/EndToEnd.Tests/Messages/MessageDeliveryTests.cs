@@ -37,6 +37,24 @@ public sealed class MessageDeliveryTests(MessagesFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_person_is_hung_up_on_right_after_the_message_instead_of_hearing_dead_air()
+    {
+        await App.CreateAgentAsync("reminders-person", "+15550000006");
+        Simulator.Numbers["+15551000006"] = NumberBehavior.Person();
+
+        var accepted = await App.SendAsync("reminders-person", new { to = "+15551000006", text = "Your parcel arrives today." });
+
+        var done = await App.WaitForStateAsync("reminders-person", accepted.Id(), "completed");
+        Assert.Equal("human", done.String("answeredBy"));
+        var call = Simulator.FindCall(done.String("callSid")!)!;
+        Assert.True(Assert.Single(call.Events.OfType<AudioPlayed>()).Playable);
+        var verbs = call.Events.OfType<VerbExecuted>().Select(v => v.Verb).ToList();
+        Assert.Equal("Hangup", verbs[^1]);
+        // At most one short wait, if the machine-detection verdict was still on its way when the message ended.
+        Assert.True(verbs.Count(v => v == "Pause") <= 1, string.Join(", ", verbs));
+    }
+
+    [Fact]
     public async Task A_scheduled_message_is_called_when_due_and_not_before()
     {
         await App.CreateAgentAsync("reminders-later", "+15550000002");
