@@ -32,14 +32,15 @@ public sealed partial class LiveCallRecords(ICallStore store, TimeProvider time,
     /// <summary>
     /// A final status ends the record; with Twilio's CallDuration the start is set back from the end so the stored
     /// duration is the one Twilio bills. Calls that never connected (busy, no-answer, failed, canceled) keep that
-    /// status as their end reason. Progress statuses only fill in the call sid.
+    /// status as their end reason. Progress statuses only fill in the call sid. Calls we never took (an unknown agent's
+    /// number, say) get no record from their callbacks.
     /// </summary>
     public Task ApplyStatusAsync(string callId, string agentId, TwilioVoiceRequest voice, CancellationToken cancellationToken)
     {
         var status = voice.CallStatus ?? string.Empty;
         if (!FinalStatuses.Contains(status))
         {
-            return UpdateAsync(callId, agentId, voice, call => call, cancellationToken);
+            return UpdateAsync(callId, agentId, voice, call => call, cancellationToken, createIfMissing: false);
         }
 
         return UpdateAsync(callId, agentId, voice, call =>
@@ -53,7 +54,7 @@ public sealed partial class LiveCallRecords(ICallStore store, TimeProvider time,
                 EndedAt = ended,
                 EndReason = call.EndReason ?? (connected ? CallEndReasons.CallerHungUp : status),
             };
-        }, cancellationToken);
+        }, cancellationToken, createIfMissing: false);
     }
 
     /// <summary>Twilio refused to place the call: it is over before it began.</summary>
@@ -78,10 +79,18 @@ public sealed partial class LiveCallRecords(ICallStore store, TimeProvider time,
             }
         });
 
-    private Task UpdateAsync(string callId, string agentId, TwilioVoiceRequest voice, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken) =>
+    // Relay actions create a missing record (its first write may have failed): the call did reach the agent.
+    private Task UpdateAsync(
+        string callId, string agentId, TwilioVoiceRequest voice, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken,
+        bool createIfMissing = true) =>
         SafelyAsync(callId, async () =>
         {
             var existing = await store.GetCallAsync(callId, cancellationToken);
+            if (existing is null && !createIfMissing)
+            {
+                return;
+            }
+
             if (existing is not null && existing.AgentId != agentId)
             {
                 LogWrongAgent(callId, existing.AgentId, agentId);

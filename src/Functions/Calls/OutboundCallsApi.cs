@@ -81,7 +81,8 @@ internal static partial class OutboundCallsApi
                 detail: e.TwilioMessage,
                 extensions: new Dictionary<string, object?> { ["callId"] = callId, ["twilioCode"] = e.Code, ["moreInfo"] = e.MoreInfo });
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException or TaskCanceledException
+                                   && !cancellationToken.IsCancellationRequested)
         {
             // The outcome is unknown (Twilio may have placed the call), so the record stays open for the status callback.
             LogCreateUnknown(logger, e, callId);

@@ -219,6 +219,18 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(CallEndReasons.CallerHungUp, record.EndReason);
     }
 
+    [Fact]
+    public async Task Status_callbacks_of_a_call_never_taken_store_nothing()
+    {
+        var agent = await _t.AddAgentAsync();
+        var sid = LiveCallTestApp.NewCallSid();
+
+        using var response = await _t.PostSignedAsync($"/agents/{agent.Id}/call-status", LiveCallTestApp.VoiceForm(sid, ("CallStatus", "completed")));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Null(await _t.Calls.GetCallAsync(sid));
+    }
+
     private Task<XElement> RelayActionAsync(string agentId, string callId, int attempt, params (string Key, string Value)[] form) =>
         _t.TwimlAsync($"/agents/{agentId}/relay-action?callId={callId}&attempt={attempt}",
             LiveCallTestApp.VoiceForm(callId, [("CallStatus", "in-progress"), ("SessionId", "VX" + Guid.NewGuid().ToString("n")), .. form]));
