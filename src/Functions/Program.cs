@@ -1,5 +1,6 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Functions.Agents;
+using AgentOS.Voice.Functions.Calls;
 using AgentOS.Voice.Functions.Hosting;
 using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Functions.Messages;
@@ -19,12 +20,14 @@ builder.Services.AddQueueFunctionsCore();
 builder.Services.AddTwilio(builder.Configuration);
 builder.Services.AddSpeech(builder.Configuration);
 builder.Services.AddMessageFunctions(builder.Configuration);
+builder.Services.AddLiveCalls(builder.Configuration);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapAgentsApi();
 app.MapMessagesApi();
 app.MapQueueFunctions();
+app.MapLiveCalls();
 app.Run();
 
 public partial class Program;
