@@ -13,8 +13,7 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
 {
     public const string TableName = "agents";
 
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile TableClient? _table;
+    private readonly LazyTableClient _table = new(tables, options.Value, TableName);
 
     public async Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
     {
@@ -88,28 +87,5 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
         return response.Status != 404;
     }
 
-    private async ValueTask<TableClient> GetTableAsync(CancellationToken cancellationToken)
-    {
-        if (_table is { } ready)
-        {
-            return ready;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_table is null)
-            {
-                var table = tables.GetPrefixedTableClient(options.Value, TableName);
-                await table.CreateIfNotExistsAsync(cancellationToken);
-                _table = table;
-            }
-
-            return _table;
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    private ValueTask<TableClient> GetTableAsync(CancellationToken cancellationToken) => _table.GetAsync(cancellationToken);
 }

@@ -18,12 +18,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     private const string ContextRow = "context";
     private const string TurnPrefix = "turn-";
 
-    private readonly TableClient _table = service.GetTableClient(storage.Value.NamePrefix + TableBaseName);
-    private Task? _created;
+    private readonly LazyTableClient _table = new(service, storage.Value, TableBaseName);
 
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
+        var table = await _table.GetAsync(cancellationToken);
         var e = new TableEntity(call.CallId, CallRow)
         {
             ["AgentId"] = call.AgentId,
@@ -42,12 +41,12 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["TokensOut"] = call.TokensOut,
             ["CharactersSpoken"] = call.CharactersSpoken,
         };
-        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
     }
 
     public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
+        var table = await _table.GetAsync(cancellationToken);
         var e = new TableEntity(turn.CallId, TurnKey(turn.Index))
         {
             ["Index"] = turn.Index,
@@ -59,12 +58,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["TokenCount"] = turn.TokenCount,
             ["ToolName"] = turn.ToolName,
         };
-        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
     }
 
     public async Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
         var e = await Find(callId, CallRow, cancellationToken);
         return e is null
             ? null
@@ -90,10 +88,10 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
+        var table = await _table.GetAsync(cancellationToken);
         var turns = new List<TranscriptTurn>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {callId} and RowKey ge {TurnPrefix} and RowKey lt {"turn."}");
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var e in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             turns.Add(new TranscriptTurn
             {
@@ -114,7 +112,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task SaveAsync(CallContext context, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
+        var table = await _table.GetAsync(cancellationToken);
         var e = new TableEntity(context.CallId, ContextRow)
         {
             ["AgentId"] = context.AgentId,
@@ -123,12 +121,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["Context"] = JsonSerializer.Serialize(context.Context, CallsJson.Default.IReadOnlyDictionaryStringString),
             ["CreatedAt"] = context.CreatedAt,
         };
-        await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
     }
 
     public async Task<CallContext?> GetAsync(string callId, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync();
         var e = await Find(callId, ContextRow, cancellationToken);
         if (e is null)
         {
@@ -149,18 +146,6 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         };
     }
 
-    // Created once per process; a failed attempt (storage briefly unreachable) is retried by the next caller.
-    private Task EnsureTableAsync()
-    {
-        var created = _created;
-        if (created is null || created.IsFaulted || created.IsCanceled)
-        {
-            _created = created = _table.CreateIfNotExistsAsync();
-        }
-
-        return created;
-    }
-
     private static string TurnKey(int index) => TurnPrefix + index.ToString("D6", CultureInfo.InvariantCulture);
 
     private async Task<TableEntity?> Find(string callId, string rowKey, CancellationToken cancellationToken)
@@ -171,9 +156,10 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             return null;
         }
 
+        var table = await _table.GetAsync(cancellationToken);
         try
         {
-            var response = await _table.GetEntityIfExistsAsync<TableEntity>(callId, rowKey, cancellationToken: cancellationToken);
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, rowKey, cancellationToken: cancellationToken);
             return response.HasValue ? response.Value : null;
         }
         catch (RequestFailedException e) when (e.Status == 404)

@@ -15,8 +15,7 @@ public sealed class TableVoiceMessageStore(TableServiceClient tables, IOptions<S
     public const string TableName = "messages";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly SemaphoreSlim _createLock = new(1, 1);
-    private volatile TableClient? _table;
+    private readonly LazyTableClient _table = new(tables, options.Value, TableName);
 
     public async Task<(VoiceMessage Message, bool Created)> AddAsync(VoiceMessage message, CancellationToken cancellationToken = default)
     {
@@ -83,28 +82,5 @@ public sealed class TableVoiceMessageStore(TableServiceClient tables, IOptions<S
          ?? throw new InvalidDataException($"Message row {entity.PartitionKey}/{entity.RowKey} holds no record."))
         with { ETag = entity.ETag.ToString() };
 
-    private async ValueTask<TableClient> GetTableAsync(CancellationToken cancellationToken)
-    {
-        if (_table is { } ready)
-        {
-            return ready;
-        }
-
-        await _createLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_table is null)
-            {
-                var table = tables.GetPrefixedTableClient(options.Value, TableName);
-                await table.CreateIfNotExistsAsync(cancellationToken);
-                _table = table;
-            }
-
-            return _table;
-        }
-        finally
-        {
-            _createLock.Release();
-        }
-    }
+    private ValueTask<TableClient> GetTableAsync(CancellationToken cancellationToken) => _table.GetAsync(cancellationToken);
 }

@@ -89,9 +89,7 @@ public sealed class VoiceMessageRulesTests
     [Fact]
     public void The_call_plays_the_audio_records_when_asked_and_reports_progress_and_machine_detection()
     {
-        var factory = new VoiceMessageCallFactory(
-            Microsoft.Extensions.Options.Options.Create(new PublicUrlOptions { FunctionsBaseUrl = "https://voice.example.com/" }),
-            Microsoft.Extensions.Options.Options.Create(new VoiceMessageOptions()));
+        var factory = CallFactory();
         var message = new VoiceMessage { Id = "msg_1", AgentId = "clinic", To = "+15551230000", Text = "Hi" };
         var audio = new Uri("https://store.example.com/voice-audio/abc.wav?sv=1&sig=x");
 
@@ -101,7 +99,7 @@ public sealed class VoiceMessageRulesTests
         Assert.Equal(
             """<?xml version="1.0" encoding="UTF-8"?><Response><Play>https://store.example.com/voice-audio/abc.wav?sv=1&amp;sig=x</Play><Record action="https://voice.example.com/api/twilio/messages/clinic/msg_1/recording" method="POST" maxLength="120" playBeep="true" /></Response>""",
             recorded.Twiml);
-        Assert.Contains("<Pause length=\"30\" />", played);
+        Assert.Contains("<Redirect method=\"POST\">https://voice.example.com/api/twilio/messages/clinic/msg_1/after-play?waited=0</Redirect>", played);
         Assert.DoesNotContain("<Record", played);
         Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/status", recorded.StatusCallback);
         Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/amd", recorded.AsyncAmdStatusCallback);
@@ -109,4 +107,24 @@ public sealed class VoiceMessageRulesTests
         Assert.True(recorded.AsyncAmd);
         Assert.Equal(4, recorded.StatusCallbackEvents.Count);
     }
+
+    [Theory]
+    [InlineData("human", 0, "<Hangup />")]
+    [InlineData("unknown", 0, "<Hangup />")]
+    [InlineData(null, 0, "<Pause length=\"2\" /><Redirect method=\"POST\">https://voice.example.com/api/twilio/messages/clinic/msg_1/after-play?waited=2</Redirect>")]
+    [InlineData("machine_end_beep", 4, "<Pause length=\"2\" /><Redirect method=\"POST\">https://voice.example.com/api/twilio/messages/clinic/msg_1/after-play?waited=6</Redirect>")]
+    [InlineData(null, 29, "<Pause length=\"1\" /><Redirect method=\"POST\">https://voice.example.com/api/twilio/messages/clinic/msg_1/after-play?waited=30</Redirect>")]
+    [InlineData(null, 30, "<Hangup />")]
+    public void After_the_message_a_person_is_hung_up_on_and_the_line_is_held_only_while_a_beep_may_come(string? answeredBy, int waited, string expected)
+    {
+        var message = new VoiceMessage { Id = "msg_1", AgentId = "clinic", To = "+15551230000", Text = "Hi", AnsweredBy = answeredBy };
+
+        var twiml = CallFactory().AfterPlayTwiml(message, waited);
+
+        Assert.Equal($"""<?xml version="1.0" encoding="UTF-8"?><Response>{expected}</Response>""", twiml);
+    }
+
+    private static VoiceMessageCallFactory CallFactory() => new(
+        Microsoft.Extensions.Options.Options.Create(new PublicUrlOptions { FunctionsBaseUrl = "https://voice.example.com/" }),
+        Microsoft.Extensions.Options.Options.Create(new VoiceMessageOptions()));
 }
