@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Bench.Common;
 using AgentOS.Voice.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -17,48 +17,33 @@ internal sealed class BenchStack : IAsyncDisposable
 {
     public const string AuthToken = "bench-auth-token";
     public const string AgentId = "bench";
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly List<Process> _processes = [];
-    private readonly int _tablePort = FreePort();
-    private readonly int _blobPort = FreePort();
-    private readonly int _queuePort = FreePort();
+    private readonly BenchProcesses _processes = new();
 
-    public int RelayPort { get; } = FreePort();
-    public int FakePort { get; } = FreePort();
+    public int RelayPort { get; } = BenchProcesses.FreePort();
+    public int FakePort { get; } = BenchProcesses.FreePort();
     public Process Relay { get; private set; } = null!;
     public Process Fake { get; private set; } = null!;
     public Process Azurite { get; private set; } = null!;
     public string RelayWsUrl => $"ws://127.0.0.1:{RelayPort}/agents/{AgentId}/ws";
     public string FakeUrl => $"http://127.0.0.1:{FakePort}";
 
-    private string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{_blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{_queuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{_tablePort}/devstoreaccount1;";
-
     public async Task StartAsync(string root, LoadOptions options, CancellationToken cancellationToken)
     {
-        Azurite = Start("node",
-        [
-            Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"), "--silent", "--inMemoryPersistence",
-            "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", _blobPort.ToString(), "--queuePort", _queuePort.ToString(), "--tablePort", _tablePort.ToString(),
-        ], []);
-        Fake = Start("dotnet", [Dll(root, "bench/FakeLlm", "fake-llm.dll")], new()
+        Fake = _processes.Start("fake-llm", "dotnet", [BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll")], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = FakeUrl,
-            ["FakeLlm__TtftMs"] = options.TtftMs.ToString(),
-            ["FakeLlm__TokensPerSecond"] = options.TokensPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["FakeLlm__Tokens"] = options.Tokens.ToString(),
+            ["FakeLlm__TtftMs"] = options.TtftMs.ToString(CultureInfo.InvariantCulture),
+            ["FakeLlm__TokensPerSecond"] = options.TokensPerSecond.ToString(CultureInfo.InvariantCulture),
+            ["FakeLlm__Tokens"] = options.Tokens.ToString(CultureInfo.InvariantCulture),
         });
-        await WaitForPortAsync(_tablePort, Azurite, cancellationToken);
-        await SeedAgentAsync(cancellationToken);
+        (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
+        await SeedAgentAsync(connectionString, cancellationToken);
 
-        Relay = Start("dotnet", [Dll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll")], new()
+        Relay = _processes.Start("relayhost", "dotnet", [BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll")], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{RelayPort}",
-            ["Storage__ConnectionString"] = ConnectionString,
+            ["Storage__ConnectionString"] = connectionString,
             ["Twilio__AccountSid"] = "AC00000000000000000000000000000000",
             ["Twilio__AuthToken"] = AuthToken,
             ["PublicUrls__RelayBaseUrl"] = $"ws://127.0.0.1:{RelayPort}",
@@ -69,13 +54,13 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         });
         using var http = new HttpClient();
-        await WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
-        await WaitForHealthAsync(http, $"{FakeUrl}/healthz", Fake, cancellationToken);
+        await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
+        await BenchProcesses.WaitForHealthAsync(http, $"{FakeUrl}/healthz", Fake, cancellationToken);
     }
 
-    private async Task SeedAgentAsync(CancellationToken cancellationToken)
+    private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
     {
-        var store = new TableAgentStore(new TableServiceClient(ConnectionString), Options.Create(new StorageOptions()), TimeProvider.System);
+        var store = new TableAgentStore(new TableServiceClient(connectionString), Options.Create(new StorageOptions()), TimeProvider.System);
         await store.CreateAsync(new Agent
         {
             Id = AgentId,
@@ -89,109 +74,9 @@ internal sealed class BenchStack : IAsyncDisposable
         }, cancellationToken);
     }
 
-    private Process Start(string file, string[] arguments, Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var name = Path.GetFileName(arguments.FirstOrDefault() ?? file);
-        process.OutputDataReceived += (_, e) => Echo(name, e.Data);
-        process.ErrorDataReceived += (_, e) => Echo(name, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-        return process;
-    }
-
-    // Only warnings and errors reach here (Logging:LogLevel:Default=Warning); they belong in the run's output.
-    private static void Echo(string name, string? line)
-    {
-        if (!string.IsNullOrWhiteSpace(line))
-        {
-            Console.Error.WriteLine($"[{name}] {line}");
-        }
-    }
-
-    private static string Dll(string root, string project, string dll)
-    {
-        var path = Path.Combine(root, project, "bin", "Release", "net10.0", dll);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build it with `dotnet build -c Release {project}`.");
-    }
-
-    private static async Task WaitForPortAsync(int port, Process process, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                return;
-            }
-            catch (SocketException) when (!process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient http, string url, Process process, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The process for {url} exited with {process.ExitCode} during start-up; its output is above.");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(url, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public ValueTask DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-
-            process.Dispose();
-        }
-
+        _processes.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentOS.Voice.Bench.Common;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;

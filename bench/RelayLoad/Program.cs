@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AgentOS.Voice.Bench.Common;
 using AgentOS.Voice.Bench.RelayLoad;
 
 var sessions = new Option<int>("--sessions") { Description = "Concurrent signed sessions", DefaultValueFactory = _ => 200 };
@@ -37,20 +38,6 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    return await new LoadRun(RepoRoot(), options).RunAsync(cancellationToken);
+    return await new LoadRun(BenchProcesses.RepoRoot(), options).RunAsync(cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();
-
-// The repo root holds AgentOS.Functions.sln; found from the working directory up, so any checkout works.
-static string RepoRoot()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "AgentOS.Functions.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run from inside the repository (no AgentOS.Functions.sln found above the working directory).");
-}

@@ -1,14 +1,12 @@
-using System.Diagnostics;
-
-namespace AgentOS.Voice.Bench.RelayLoad;
+namespace AgentOS.Voice.Bench.Common;
 
 /// <summary>CPU time and RSS of one process, read from /proc/&lt;pid&gt;/stat and /proc/&lt;pid&gt;/status.</summary>
-internal sealed record ProcessSample(long CpuTicks, long RssKb);
+public sealed record ProcessSample(long CpuTicks, long RssKb);
 
-internal sealed class ProcessSampler(string name, int pid)
+public sealed class ProcessSampler(string name, int pid)
 {
     // USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux this runs on.
-    private const double TicksPerSecond = 100;
+    public const double TicksPerSecond = 100;
 
     private readonly List<(TimeSpan At, ProcessSample Sample)> _samples = [];
 
@@ -67,8 +65,4 @@ internal sealed class ProcessSampler(string name, int pid)
     }
 
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
-
-    public static int CurrentPid => Environment.ProcessId;
-
-    public static TimeSpan Now(Stopwatch clock) => clock.Elapsed;
 }

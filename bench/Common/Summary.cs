@@ -1,4 +1,4 @@
-namespace AgentOS.Voice.Bench.RelayLoad;
+namespace AgentOS.Voice.Bench.Common;
 
 /// <summary>Percentiles of a list of values (nearest rank), as printed and written to the result file.</summary>
 public sealed record Summary(int Count, double? P50, double? P95, double? P99, double? Max, double? Mean)
