@@ -40,7 +40,7 @@ internal sealed class BenchStack : IAsyncDisposable
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
         await SeedAgentAsync(connectionString, cancellationToken);
 
-        Relay = _processes.Start("relayhost", "dotnet", [BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll")], new Dictionary<string, string>
+        var relayEnvironment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{RelayPort}",
             ["Storage__ConnectionString"] = connectionString,
@@ -52,7 +52,14 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Llm__OpenAI__ApiKey"] = "sk-bench",
             ["RelayHost__MaxSessions"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
-        });
+        };
+        foreach (var setting in options.RelayEnvironment)
+        {
+            var eq = setting.IndexOf('=');
+            relayEnvironment[setting[..eq]] = setting[(eq + 1)..];
+        }
+
+        Relay = _processes.Start("relayhost", "dotnet", [BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll")], relayEnvironment);
         using var http = new HttpClient();
         await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
         await BenchProcesses.WaitForHealthAsync(http, $"{FakeUrl}/healthz", Fake, cancellationToken);

@@ -19,4 +19,6 @@ internal sealed record LoadOptions
     public bool Idle { get; init; }
     public int ConnectConcurrency { get; init; } = 64;
     public string? Output { get; init; }
+    /// <summary>Extra RelayHost settings (KEY=VALUE environment variables), to compare a runtime or product setting.</summary>
+    public IReadOnlyList<string> RelayEnvironment { get; init; } = [];
 }

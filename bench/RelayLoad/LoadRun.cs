@@ -14,7 +14,8 @@ internal sealed class LoadRun(string root, LoadOptions options)
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         await using var stack = new BenchStack();
-        Console.WriteLine($"load average before start: {ProcessSampler.LoadAverage()}");
+        Console.WriteLine($"load average before start: {ProcessSampler.LoadAverage()}" +
+                          (options.RelayEnvironment.Count > 0 ? $"; RelayHost extra settings: {string.Join(' ', options.RelayEnvironment)}" : ""));
         await stack.StartAsync(root, options, cancellationToken);
         var samplers = new[]
         {
@@ -49,6 +50,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
         await sampling.CancelAsync();
         await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
 
+        report["relayEnvironment"] = new JsonArray([.. options.RelayEnvironment.Select(e => (JsonNode)JsonValue.Create(e))]);
         report["machine"] = new JsonObject
         {
             ["cores"] = Environment.ProcessorCount,

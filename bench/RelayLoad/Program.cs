@@ -11,11 +11,12 @@ var rate = new Option<double>("--tokens-per-second") { Description = "Fake LLM t
 var tokens = new Option<int>("--tokens") { Description = "Tokens per fake answer", DefaultValueFactory = _ => 30 };
 var interruptEvery = new Option<int>("--interrupt-every") { Description = "Interrupt every n-th turn (0: never)", DefaultValueFactory = _ => 3 };
 var idle = new Option<bool>("--idle") { Description = "Open idle signed sessions and measure RelayHost memory per session" };
+var relayEnv = new Option<string[]>("--relay-env") { Description = "Extra RelayHost environment setting KEY=VALUE (repeatable), e.g. DOTNET_gcServer=0", AllowMultipleArgumentsPerToken = false };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, output,
+    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -31,7 +32,14 @@ root.SetAction(async (parse, cancellationToken) =>
         InterruptEvery = parse.GetValue(interruptEvery),
         Idle = parse.GetValue(idle),
         Output = parse.GetValue(output),
+        RelayEnvironment = parse.GetValue(relayEnv) ?? [],
     };
+    if (options.RelayEnvironment.FirstOrDefault(e => e.IndexOf('=') < 1) is { } bad)
+    {
+        Console.Error.WriteLine($"--relay-env takes KEY=VALUE; got '{bad}'.");
+        return 2;
+    }
+
     if (options.Sessions < 1 || options.Duration <= TimeSpan.Zero || options.TurnInterval <= TimeSpan.Zero)
     {
         Console.Error.WriteLine("--sessions must be at least 1; --duration and --turn-interval more than zero.");
