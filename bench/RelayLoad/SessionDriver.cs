@@ -79,7 +79,12 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
                 {
                     await _enoughTokens.Task.WaitAsync(answerTimeout, cancellationToken);
                     interruptAt = Stopwatch.GetTimestamp();
-                    await caller.InterruptAsync(cancellationToken);
+                    if (!await caller.InterruptAsync(cancellationToken))
+                    {
+                        // The answer had already ended (the load tool ran late): nothing was interrupted.
+                        interruptAt = null;
+                    }
+
                     // Late tokens of the cancelled answer are counted on this turn until the next prompt.
                 }
                 else
