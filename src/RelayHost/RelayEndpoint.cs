@@ -1,6 +1,7 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.RelayHost;
@@ -18,13 +19,11 @@ internal static partial class RelayEndpoint
     {
         var services = context.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentOS.Voice.RelayHost.Relay");
-        var twilio = services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         var publicUrls = services.GetRequiredService<IOptions<PublicUrlOptions>>().Value;
 
-        var url = TwilioRequestUrl.Rebuild(context.Request, publicUrls.RelayBaseUrl);
-        if (!TwilioSignature.IsValid(twilio.AuthToken, url, null, context.Request.Headers[TwilioSignature.HeaderName]))
+        // The validator logs the URL it checked when it refuses.
+        if (!services.GetRequiredService<TwilioRequestValidator>().IsValidUpgrade(context, publicUrls.RelayBaseUrl))
         {
-            LogForbidden(logger, url);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -77,9 +76,6 @@ internal static partial class RelayEndpoint
             registry.Exit();
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade with a missing or invalid Twilio signature for {Url}")]
-    private static partial void LogForbidden(ILogger logger, string url);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade: {Why} ({Live} live sessions)")]
     private static partial void LogRefused(ILogger logger, string why, int live);

@@ -16,15 +16,8 @@ public static class RelayHostServiceCollectionExtensions
             .Bind(configuration.GetSection(RelayHostOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddOptions<TwilioOptions>()
-            .Bind(configuration.GetSection(TwilioOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddOptions<PublicUrlOptions>()
-            .Bind(configuration.GetSection(PublicUrlOptions.SectionName))
-            .Validate(o => o.RelayBaseUrl is null || o.RelayBaseUrl.StartsWith("wss://", StringComparison.Ordinal) || o.RelayBaseUrl.StartsWith("ws://", StringComparison.Ordinal),
-                "PublicUrls:RelayBaseUrl must be a wss:// (or, locally, ws://) URL.")
-            .ValidateOnStart();
+        // Twilio's options and the signature validator for the upgrade; one copy of their rules for both deployables.
+        services.AddTwilio(configuration);
         services.AddConversation(configuration);
         services.AddSingleton<RelaySessionRegistry>();
         services.AddHostedService<RelayDrainService>();

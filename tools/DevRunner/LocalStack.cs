@@ -10,7 +10,7 @@ namespace AgentOS.Voice.DevRunner;
 /// The whole product on one machine: Azurite, the Functions custom handler, RelayHost and the phone simulator as Twilio,
 /// each a real process wired to the others through the same settings it reads in Azure.
 /// </summary>
-internal sealed class LocalStack(string root, LocalPorts ports) : IAsyncDisposable
+internal sealed class LocalStack(string root, LocalPorts ports, string dataFolder) : IAsyncDisposable
 {
     // Local-only values: the simulator accepts exactly these, and nothing real is reachable from here.
     public const string AccountSid = "AC00000000000000000000000000000000";
@@ -37,12 +37,12 @@ internal sealed class LocalStack(string root, LocalPorts ports) : IAsyncDisposab
             }
         }
 
-        Step("Azurite (storage) in .dev/azurite");
-        Directory.CreateDirectory(Path.Combine(root, ".dev", "azurite"));
+        Step($"Azurite (storage) in {dataFolder}");
+        Directory.CreateDirectory(dataFolder);
         _children.Add(ChildProcess.Start("azurite", "node",
         [
             Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"), "--silent", "--skipApiVersionCheck", "--loose",
-            "--location", Path.Combine(root, ".dev", "azurite"),
+            "--location", dataFolder,
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", ports.Blob.ToString(), "--queuePort", ports.Queue.ToString(), "--tablePort", ports.Table.ToString(),
         ], new Dictionary<string, string>()));
@@ -116,7 +116,7 @@ internal sealed class LocalStack(string root, LocalPorts ports) : IAsyncDisposab
     // The runner is built in the same configuration as the apps it references (bin/<Configuration>/net10.0/).
     private string AppDll(string project, string dll)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         return Path.Combine(root, project, "bin", configuration, "net10.0", dll);
     }
 

@@ -4,14 +4,21 @@ using AgentOS.Voice.DevRunner;
 var talk = new Option<bool>("--talk") { Description = "After start-up, be the caller on a live call to the demo agent (type what you say)" };
 var smoke = new Option<bool>("--smoke") { Description = "Start, run one scripted call and one voice message end to end, print the results, stop" };
 var quiet = new Option<bool>("--quiet") { Description = "Hide the apps' own log lines (errors still show)" };
+var portBase = new Option<int>("--port-base")
+{
+    Description = "First of six consecutive ports: Functions, RelayHost, simulator, Azurite blob/queue/table (default 7071, 7072, 5050, 10000-10002)",
+};
+var data = new Option<string?>("--data") { Description = "Folder for Azurite's data (default .dev/azurite)" };
 var root = new RootCommand("Runs AgentOS Voice locally: Azurite, the Functions app, RelayHost and the phone simulator as Twilio.")
 {
-    talk, smoke, quiet,
+    talk, smoke, quiet, portBase, data,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var repo = FindRepoRoot();
-    await using var stack = new LocalStack(repo, new LocalPorts());
+    var first = parse.GetValue(portBase);
+    var ports = first > 0 ? new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5) : new LocalPorts();
+    await using var stack = new LocalStack(repo, ports, parse.GetValue(data) ?? Path.Combine(repo, ".dev", "azurite"));
     try
     {
         await stack.StartAsync(parse.GetValue(quiet) || parse.GetValue(talk), cancellationToken);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 
 namespace AgentOS.Voice.DevRunner;
@@ -41,7 +42,7 @@ internal static class SmokeRun
             if (Terminal.Contains(state))
             {
                 LocalStack.Step($"Message {id}: {state}");
-                Console.WriteLine(message?.ToJsonString(new() { WriteIndented = true }));
+                Console.WriteLine(message?.ToJsonString(new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 return state == "completed" ? 0 : 1;
             }
 

@@ -1,3 +1,4 @@
+using AgentOS.Voice.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -46,12 +47,8 @@ internal sealed class FakeLlmServer : IAsyncDisposable
 
     public static async Task<FakeLlmServer> StartAsync(Func<HttpContext, RecordedRequest, Task> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         FakeLlmServer? server = null;
-        app.Run(async context =>
+        var app = await LoopbackApp.StartAsync(a => a.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
@@ -59,11 +56,8 @@ internal sealed class FakeLlmServer : IAsyncDisposable
             var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body);
             server!.Requests.Enqueue(request);
             await respond(context, request);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server = new FakeLlmServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
-        return server;
+        }));
+        return server = new FakeLlmServer(app, new Uri(app.BaseUrl() + "/"));
     }
 
     /// <summary>Starts a text/event-stream response.</summary>

@@ -1,3 +1,4 @@
+using AgentOS.Voice.TestSupport;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -37,15 +38,13 @@ public sealed class ElevenLabsFake : IAsyncDisposable
 
     public static async Task<ElevenLabsFake> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new ElevenLabsFake(app);
-        app.MapPost("/v1/text-to-speech/{voiceId}", (HttpContext context, string voiceId) => fake.HandleAsync(context, voiceId, stream: false));
-        app.MapPost("/v1/text-to-speech/{voiceId}/stream", (HttpContext context, string voiceId) => fake.HandleAsync(context, voiceId, stream: true));
-        await app.StartAsync();
-        return fake;
+        ElevenLabsFake? fake = null;
+        var app = await LoopbackApp.StartAsync(a =>
+        {
+            a.MapPost("/v1/text-to-speech/{voiceId}", (HttpContext context, string voiceId) => fake!.HandleAsync(context, voiceId, stream: false));
+            a.MapPost("/v1/text-to-speech/{voiceId}/stream", (HttpContext context, string voiceId) => fake!.HandleAsync(context, voiceId, stream: true));
+        });
+        return fake = new ElevenLabsFake(app);
     }
 
     /// <summary>The next requests get these answers, in order, before normal behaviour resumes.</summary>

@@ -1,3 +1,4 @@
+using AgentOS.Voice.TestSupport;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -32,20 +33,18 @@ internal sealed class FakeTwilioApi : IAsyncDisposable
 
     private FakeTwilioApi(WebApplication app) => _app = app;
 
-    public string BaseUrl => _app.Urls.Single();
+    public string BaseUrl => _app.BaseUrl();
 
     public static async Task<FakeTwilioApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeTwilioApi(app);
-        app.MapPost("/2010-04-01/Accounts/{account}/Calls.json", (HttpContext c, string account) => fake.Handle(c, account, null));
-        app.MapMethods("/2010-04-01/Accounts/{account}/Calls/{sid}.json", ["GET", "POST"],
-            (HttpContext c, string account, string sid) => fake.Handle(c, account, sid));
-        await app.StartAsync();
-        return fake;
+        FakeTwilioApi? fake = null;
+        var app = await LoopbackApp.StartAsync(a =>
+        {
+            a.MapPost("/2010-04-01/Accounts/{account}/Calls.json", (HttpContext c, string account) => fake!.Handle(c, account, null));
+            a.MapMethods("/2010-04-01/Accounts/{account}/Calls/{sid}.json", ["GET", "POST"],
+                (HttpContext c, string account, string sid) => fake!.Handle(c, account, sid));
+        });
+        return fake = new FakeTwilioApi(app);
     }
 
     public static string Error(int code, string message, int status) =>

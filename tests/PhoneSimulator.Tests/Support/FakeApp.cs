@@ -1,3 +1,4 @@
+using AgentOS.Voice.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using AgentOS.Voice.Twilio;
@@ -36,27 +37,24 @@ public sealed class FakeApp : IAsyncDisposable
     }
 
     public string AuthToken { get; }
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl { get; private init; } = "";
     public string WsBaseUrl => "ws" + BaseUrl["http".Length..];
     public RelayAgent Relay { get; }
     public IReadOnlyList<AppRequest> Requests => _requests.ToArray();
 
     public static async Task<FakeApp> StartAsync(string authToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         var relay = new RelayAgent(authToken);
-        var fake = new FakeApp(app, authToken, relay);
-        app.UseWebSockets();
-        app.Map("/relay/{mode}", relay.HandleAsync);
-        app.MapGet("/audio/tone.wav", () => Results.Bytes(SoxTone.MuLawWav.Value, "audio/wav"));
-        app.MapGet("/audio/page.wav", () => Results.Content("<html><body>Not found</body></html>", "text/html"));
-        app.Map("/{**path}", (Func<HttpContext, Task<IResult>>)fake.HandleAsync);
-        await app.StartAsync();
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-        return fake;
+        FakeApp? fake = null;
+        var app = await LoopbackApp.StartAsync(a =>
+        {
+            a.UseWebSockets();
+            a.Map("/relay/{mode}", relay.HandleAsync);
+            a.MapGet("/audio/tone.wav", () => Results.Bytes(SoxTone.MuLawWav.Value, "audio/wav"));
+            a.MapGet("/audio/page.wav", () => Results.Content("<html><body>Not found</body></html>", "text/html"));
+            a.Map("/{**path}", (Func<HttpContext, Task<IResult>>)(c => fake!.HandleAsync(c)));
+        });
+        return fake = new FakeApp(app, authToken, relay) { BaseUrl = app.BaseUrl() };
     }
 
     /// <summary>Serves TwiML at a path (relative to the app's base).</summary>

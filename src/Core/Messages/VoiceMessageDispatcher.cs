@@ -1,0 +1,232 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Twilio.Rest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Messages;
+
+/// <summary>
+/// Works one <c>voice-messages</c> job: makes sure the record exists, waits (re-queues) until it is due, renders or
+/// reuses the audio, claims the record with an ETag-conditional write and only then asks Twilio for the call. Delivering
+/// the same job twice, or two copies of it, places one call: whoever loses the claim stops, and a claim that never got
+/// its call SID is reported, not called again.
+/// </summary>
+public sealed class VoiceMessageDispatcher(
+    IVoiceMessageStore store,
+    IAgentStore agents,
+    VoiceMessageAudio audio,
+    VoiceMessageCallFactory calls,
+    VoiceMessageQueue queue,
+    TwilioClient twilio,
+    IOptions<VoiceMessageOptions> options,
+    TimeProvider time,
+    ILogger<VoiceMessageDispatcher> logger)
+{
+    /// <exception cref="VoiceMessageRejectedException">The job can never be sent (it ends in the poison queue after its retries).</exception>
+    public async Task ProcessAsync(string messageText, CancellationToken cancellationToken)
+    {
+        var job = VoiceMessageJob.Parse(messageText);
+        var errors = VoiceMessageValidator.ValidateJob(job, time.GetUtcNow(), options.Value);
+        if (errors.Count > 0)
+        {
+            throw new VoiceMessageRejectedException("Invalid voice message job: " + VoiceMessageValidator.Describe(errors));
+        }
+
+        var agent = await agents.GetAsync(job.AgentId!, cancellationToken)
+                    ?? throw new VoiceMessageRejectedException($"There is no agent '{job.AgentId}'.");
+        var message = await EnsureRecordAsync(job, cancellationToken);
+
+        if (queue.DelayUntil(message.SendAt) is { } wait)
+        {
+            await queue.SendAsync(VoiceMessageJob.For(message), cancellationToken);
+            logger.LogInformation("Message {MessageId} is due in {Wait}; re-queued", message.Id, wait);
+            return;
+        }
+
+        while (true)
+        {
+            if (!await IsForUsAsync(message, cancellationToken))
+            {
+                return;
+            }
+
+            if (!agent.Enabled)
+            {
+                await FailAsync(message, new MessageError(MessageErrorCodes.AgentUnavailable, $"Agent '{agent.Id}' is disabled."), cancellationToken);
+                return;
+            }
+
+            var attempt = message.Attempts + 1;
+            var rendering = await store.TryReplaceAsync(
+                message.Transition(MessageState.Rendering, time.GetUtcNow(), $"attempt {attempt}") with { Attempts = attempt }, cancellationToken);
+            if (rendering is null)
+            {
+                message = await ReloadAsync(message, cancellationToken);
+                continue;
+            }
+
+            string blob;
+            Uri audioUrl;
+            try
+            {
+                blob = await audio.EnsureRenderedAsync(message.Text, message.Voice ?? agent.Voice, agent.Language, cancellationToken);
+                audioUrl = await audio.GetPlaybackUrlAsync(blob, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                await NoteFailedAttemptAsync(rendering, $"attempt {attempt} failed: {e.Message}", cancellationToken);
+                throw;
+            }
+
+            var now = time.GetUtcNow();
+            var claimed = await store.TryReplaceAsync(
+                rendering.Transition(MessageState.Calling, now, "claimed for calling") with { AudioBlob = blob, ClaimedAt = now }, cancellationToken);
+            if (claimed is null)
+            {
+                // A cancel or a duplicate worker wrote in between: look again at what the record now says.
+                message = await ReloadAsync(rendering, cancellationToken);
+                continue;
+            }
+
+            await PlaceCallAsync(claimed, agent, audioUrl, cancellationToken);
+            return;
+        }
+    }
+
+    /// <summary>The last attempt failed: the record says why, unless a call is already under way.</summary>
+    public async Task OnPoisonAsync(string messageText, string reason, CancellationToken cancellationToken)
+    {
+        VoiceMessageJob job;
+        try
+        {
+            job = VoiceMessageJob.Parse(messageText);
+        }
+        catch (VoiceMessageRejectedException)
+        {
+            return;
+        }
+
+        if (job.AgentId is null || (job.MessageId is null && job.IdempotencyKey is null))
+        {
+            return;
+        }
+
+        await store.UpdateAsync(job.AgentId, job.ResolveMessageId(), m => m.State.IsBeforeCall()
+            ? m.Transition(MessageState.Failed, time.GetUtcNow(), "gave up: " + reason) with
+            {
+                Error = new MessageError(MessageErrorCodes.Poisoned, $"Gave up after {m.Attempts} attempts; the job is in {VoiceMessageQueue.QueueName}-poison. Last error: {reason}"),
+            }
+            : null, cancellationToken);
+    }
+
+    public static bool ShouldRecord(RecordingPolicy policy, bool requested) => policy switch
+    {
+        RecordingPolicy.Never => false,
+        RecordingPolicy.Always => true,
+        _ => requested,
+    };
+
+    private async Task<VoiceMessage> EnsureRecordAsync(VoiceMessageJob job, CancellationToken cancellationToken)
+    {
+        var id = job.ResolveMessageId();
+        if (await store.GetAsync(job.AgentId!, id, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+
+        // Enqueued by an outside producer: the record starts here. Two copies racing both end up with the first one's row.
+        var now = time.GetUtcNow();
+        var (message, created) = await store.AddAsync(new VoiceMessage
+        {
+            Id = id,
+            AgentId = job.AgentId!,
+            To = job.To!,
+            Text = job.Text!,
+            Voice = job.Voice,
+            SendAt = job.SendAt,
+            RecordRequested = job.Record ?? false,
+            IdempotencyKey = job.IdempotencyKey,
+            CreatedAt = now,
+        }.Transition(MessageState.Queued, now, "queued by a producer"), cancellationToken);
+        if (created)
+        {
+            logger.LogInformation("Message {MessageId} for agent {AgentId} created from its queue job", id, job.AgentId);
+        }
+
+        return message;
+    }
+
+    /// <summary>Whether this worker should go on with the record; reports a claim that never got its call.</summary>
+    private async Task<bool> IsForUsAsync(VoiceMessage message, CancellationToken cancellationToken)
+    {
+        if (message.State.IsBeforeCall())
+        {
+            return true;
+        }
+
+        if (message is { State: MessageState.Calling, CallSid: null } &&
+            message.ClaimedAt + options.Value.ClaimTimeout < time.GetUtcNow())
+        {
+            logger.LogError("Message {MessageId} was claimed at {ClaimedAt} and no call SID was saved; not calling again", message.Id, message.ClaimedAt);
+            await FailAsync(message, new MessageError(MessageErrorCodes.CallOutcomeUnknown,
+                $"Claimed for calling at {message.ClaimedAt:O} but no call SID was saved (the worker stopped while calling). " +
+                "It is not called again, so nobody is rung twice; check Twilio's call log for this number."), cancellationToken);
+            return false;
+        }
+
+        logger.LogInformation("Message {MessageId} is {State}; this delivery has nothing to do", message.Id, message.State.Name());
+        return false;
+    }
+
+    private async Task PlaceCallAsync(VoiceMessage message, Agent agent, Uri audioUrl, CancellationToken cancellationToken)
+    {
+        var record = ShouldRecord(agent.Recording, message.RecordRequested);
+        CallResource call;
+        try
+        {
+            call = await twilio.CreateCallAsync(calls.CreateCall(message, agent.PhoneNumber, audioUrl, record), cancellationToken);
+        }
+        catch (TwilioApiException e) when (e.HttpStatus is >= 400 and < 500 and not 429)
+        {
+            // Twilio refused (invalid number, geo permissions…): asking again gives the same answer.
+            await FailAsync(message, new MessageError(MessageErrorCodes.Twilio(e.Code), e.TwilioMessage), cancellationToken);
+            return;
+        }
+        catch (TwilioApiException e)
+        {
+            // Rate-limited or Twilio's own failure: give the claim back so the queue's retry can call.
+            await store.UpdateAsync(message.AgentId, message.Id, m => m is { State: MessageState.Calling, CallSid: null }
+                ? m.Transition(MessageState.Queued, time.GetUtcNow(), $"Twilio answered HTTP {e.HttpStatus} ({e.Message}); will retry") with { ClaimedAt = null }
+                : null, cancellationToken);
+            throw;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The request may have reached Twilio before the answer was lost: calling again could ring twice.
+            logger.LogError(e, "Creating the call for message {MessageId} ended without an answer", message.Id);
+            await FailAsync(message, new MessageError(MessageErrorCodes.CallOutcomeUnknown,
+                $"Twilio's answer to create-call was lost ({e.GetType().Name}: {e.Message}); the call may or may not exist and is not placed again."), cancellationToken);
+            return;
+        }
+
+        await store.UpdateAsync(message.AgentId, message.Id, m => m.CallSid == call.Sid
+            ? null
+            : m with { CallSid = call.Sid, History = [.. m.History, new MessageHistoryEntry(time.GetUtcNow(), m.State, $"call {call.Sid} placed")] },
+            cancellationToken);
+        logger.LogInformation("Message {MessageId}: call {CallSid} placed (record: {Record})", message.Id, call.Sid, record);
+    }
+
+    private Task FailAsync(VoiceMessage message, MessageError error, CancellationToken cancellationToken) =>
+        store.UpdateAsync(message.AgentId, message.Id, m => m.State.IsFinal()
+            ? null
+            : m.Transition(MessageState.Failed, time.GetUtcNow(), error.Message) with { Error = error }, cancellationToken);
+
+    private Task NoteFailedAttemptAsync(VoiceMessage message, string detail, CancellationToken cancellationToken) =>
+        store.UpdateAsync(message.AgentId, message.Id, m => m.State == MessageState.Rendering
+            ? m.Transition(MessageState.Queued, time.GetUtcNow(), detail)
+            : null, cancellationToken);
+
+    private async Task<VoiceMessage> ReloadAsync(VoiceMessage message, CancellationToken cancellationToken) =>
+        await store.GetAsync(message.AgentId, message.Id, cancellationToken)
+        ?? throw new InvalidOperationException($"Message {message.Id} disappeared while being sent.");
+}

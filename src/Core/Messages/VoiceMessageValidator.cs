@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+
+namespace AgentOS.Voice.Messages;
+
+/// <summary>
+/// Checks a message before anything is stored or queued, naming every bad field at once (camelCase, as in the JSON).
+/// The same rules apply to API requests and to jobs outside producers enqueue.
+/// </summary>
+public static partial class VoiceMessageValidator
+{
+    public const int MaxIdempotencyKeyLength = 200;
+    public const int MaxVoiceLength = 100;
+
+    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
+    private static partial Regex E164();
+
+    public static Dictionary<string, string[]> Validate(VoiceMessageJob job, DateTimeOffset now, VoiceMessageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+
+        if (string.IsNullOrWhiteSpace(job.To))
+        {
+            errors["to"] = ["Required: the number to call in E.164, e.g. +14155550100."];
+        }
+        else if (!E164().IsMatch(job.To))
+        {
+            errors["to"] = [$"'{job.To}' is not an E.164 number (+ then 7 to 15 digits, e.g. +14155550100)."];
+        }
+
+        if (string.IsNullOrWhiteSpace(job.Text))
+        {
+            errors["text"] = ["Required: the words to speak."];
+        }
+        else if (job.Text.Length > options.MaxTextLength)
+        {
+            errors["text"] = [$"{job.Text.Length} characters; at most {options.MaxTextLength} are allowed."];
+        }
+
+        if (job.SendAt is { } sendAt && sendAt < now - options.SendAtTolerance)
+        {
+            errors["sendAt"] = [$"{sendAt:O} is in the past (now is {now:O}; up to {options.SendAtTolerance.TotalMinutes:0.#} minutes late is accepted)."];
+        }
+
+        if (job.IdempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength))
+        {
+            errors["idempotencyKey"] = [$"Must be 1 to {MaxIdempotencyKeyLength} characters."];
+        }
+
+        if (job.Voice is { } voice && (string.IsNullOrWhiteSpace(voice) || voice.Length > MaxVoiceLength))
+        {
+            errors["voice"] = [$"Must be a voice name or id of 1 to {MaxVoiceLength} characters, or left out for the agent's voice."];
+        }
+
+        if (job.MessageId is not null && !MessageIds.IsValid(job.MessageId))
+        {
+            errors["messageId"] = ["Must be 1 to 64 letters, digits, '-' or '_'."];
+        }
+
+        return errors;
+    }
+
+    /// <summary>For queue jobs: the API's rules plus what a direct producer must add (agent, and an id to dedupe on).</summary>
+    public static Dictionary<string, string[]> ValidateJob(VoiceMessageJob job, DateTimeOffset now, VoiceMessageOptions options)
+    {
+        // A job may sit in the queue for long; lateness was judged when it was accepted, not when it is delivered.
+        var errors = Validate(job with { SendAt = null }, now, options);
+        if (string.IsNullOrWhiteSpace(job.AgentId))
+        {
+            errors["agentId"] = ["Required: the agent sending the message."];
+        }
+
+        if (job.MessageId is null && job.IdempotencyKey is null)
+        {
+            errors["messageId"] = ["Set messageId or idempotencyKey, so a message enqueued twice is sent once."];
+        }
+
+        return errors;
+    }
+
+    public static string Describe(Dictionary<string, string[]> errors) =>
+        string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+}

@@ -1,0 +1,41 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Storage;
+using AgentOS.Voice.Twilio;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentOS.Voice.Messages;
+
+public static class VoiceMessagesServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers voice messages: the record store, audio rendering and URLs, the queue producer, the dispatcher and the
+    /// webhook logic, with "Messages" options validated at start. Needs AddAgentOsStorage, AddTwilio and AddSpeech;
+    /// PublicUrls:FunctionsBaseUrl must be set, since every call's webhooks are built on it.
+    /// </summary>
+    public static IServiceCollection AddVoiceMessages(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<VoiceMessageOptions>()
+            .Bind(configuration.GetSection(VoiceMessageOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<PublicUrlOptions>()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.FunctionsBaseUrl),
+                "PublicUrls:FunctionsBaseUrl is required for voice messages: Twilio's callbacks for each call are built on it.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddAgents();
+        services.AddQueueSender();
+        services.TryAddSingleton<IVoiceMessageStore, TableVoiceMessageStore>();
+        services.TryAddSingleton<VoiceAudioContainer>();
+        services.TryAddTransient<VoiceMessageAudio>();
+        services.TryAddSingleton<VoiceMessageCallFactory>();
+        services.TryAddSingleton<VoiceMessageQueue>();
+        services.TryAddTransient<VoiceMessageDispatcher>();
+        services.TryAddTransient<VoiceMessageWebhooks>();
+        return services;
+    }
+}

@@ -1,0 +1,134 @@
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Twilio.Webhooks;
+
+namespace AgentOS.Voice.Functions.Calls;
+
+/// <summary>
+/// What the Functions side writes on a live call's record: its creation, why it ended (from Twilio's relay action)
+/// and its final status and billed duration (from the status callback). The relay session writes the same record
+/// while the call runs; these updates read it first and change only their own fields.
+/// A storage failure is logged, not thrown: the caller must still get TwiML.
+/// </summary>
+public sealed partial class LiveCallRecords(ICallStore store, TimeProvider time, ILogger<LiveCallRecords> logger)
+{
+    private static readonly HashSet<string> FinalStatuses = new(StringComparer.Ordinal) { "completed", "busy", "no-answer", "failed", "canceled" };
+
+    public Task StartAsync(CallRecord call, CancellationToken cancellationToken) =>
+        SafelyAsync(call.CallId, () => store.UpsertCallAsync(call with { StartedAt = time.GetUtcNow() }, cancellationToken));
+
+    public Task EndAsync(string callId, string agentId, TwilioVoiceRequest voice, string reason, string? error, CancellationToken cancellationToken) =>
+        UpdateAsync(callId, agentId, voice, call => call with
+        {
+            State = CallState.Ended,
+            EndedAt = call.EndedAt ?? time.GetUtcNow(),
+            EndReason = reason,
+            HandoffData = voice.HandoffData ?? call.HandoffData,
+            LastError = error ?? call.LastError,
+        }, cancellationToken);
+
+    public Task NoteErrorAsync(string callId, string agentId, TwilioVoiceRequest voice, string error, CancellationToken cancellationToken) =>
+        UpdateAsync(callId, agentId, voice, call => call with { LastError = error }, cancellationToken);
+
+    /// <summary>
+    /// A final status ends the record; with Twilio's CallDuration the start is set back from the end so the stored
+    /// duration is the one Twilio bills. Calls that never connected (busy, no-answer, failed, canceled) keep that
+    /// status as their end reason. Progress statuses only fill in the call sid. Calls we never took (an unknown agent's
+    /// number, say) get no record from their callbacks.
+    /// </summary>
+    public Task ApplyStatusAsync(string callId, string agentId, TwilioVoiceRequest voice, CancellationToken cancellationToken)
+    {
+        var status = voice.CallStatus ?? string.Empty;
+        if (!FinalStatuses.Contains(status))
+        {
+            return UpdateAsync(callId, agentId, voice, call => call, cancellationToken, createIfMissing: false);
+        }
+
+        return UpdateAsync(callId, agentId, voice, call =>
+        {
+            var ended = voice.Timestamp ?? time.GetUtcNow();
+            var connected = status == "completed";
+            return call with
+            {
+                State = CallState.Ended,
+                StartedAt = voice.CallDuration is { } seconds ? ended - TimeSpan.FromSeconds(seconds) : call.StartedAt,
+                EndedAt = ended,
+                EndReason = call.EndReason ?? (connected ? CallEndReasons.CallerHungUp : status),
+            };
+        }, cancellationToken, createIfMissing: false);
+    }
+
+    /// <summary>Twilio refused to place the call: it is over before it began.</summary>
+    public Task FailAsync(string callId, string error, CancellationToken cancellationToken) =>
+        ChangeExistingAsync(callId, call => call with
+        {
+            State = CallState.Ended,
+            EndedAt = time.GetUtcNow(),
+            EndReason = CallEndReasons.Error,
+            LastError = error,
+        }, cancellationToken);
+
+    public Task AttachCallSidAsync(string callId, string callSid, CancellationToken cancellationToken) =>
+        ChangeExistingAsync(callId, call => string.IsNullOrEmpty(call.CallSid) ? call with { CallSid = callSid } : call, cancellationToken);
+
+    private Task ChangeExistingAsync(string callId, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken) =>
+        SafelyAsync(callId, async () =>
+        {
+            if (await store.GetCallAsync(callId, cancellationToken) is { } call)
+            {
+                await store.UpsertCallAsync(change(call), cancellationToken);
+            }
+        });
+
+    // Relay actions create a missing record (its first write may have failed): the call did reach the agent.
+    private Task UpdateAsync(
+        string callId, string agentId, TwilioVoiceRequest voice, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken,
+        bool createIfMissing = true) =>
+        SafelyAsync(callId, async () =>
+        {
+            var existing = await store.GetCallAsync(callId, cancellationToken);
+            if (existing is null && !createIfMissing)
+            {
+                return;
+            }
+
+            if (existing is not null && existing.AgentId != agentId)
+            {
+                LogWrongAgent(callId, existing.AgentId, agentId);
+                return;
+            }
+
+            var call = existing ?? new CallRecord
+            {
+                CallId = callId,
+                AgentId = agentId,
+                Direction = voice.Direction?.StartsWith("outbound", StringComparison.Ordinal) == true ? "outbound" : "inbound",
+                From = voice.From ?? string.Empty,
+                To = voice.To ?? string.Empty,
+                StartedAt = time.GetUtcNow(),
+            };
+            if (string.IsNullOrEmpty(call.CallSid) && voice.CallSid is not null)
+            {
+                call = call with { CallSid = voice.CallSid };
+            }
+
+            await store.UpsertCallAsync(change(call), cancellationToken);
+        });
+
+    private async Task SafelyAsync(string callId, Func<Task> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStoreFailed(e, callId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: could not update the call record")]
+    private partial void LogStoreFailed(Exception e, string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} belongs to agent {Owner}, not {AgentId}; record left unchanged")]
+    private partial void LogWrongAgent(string callId, string owner, string agentId);
+}

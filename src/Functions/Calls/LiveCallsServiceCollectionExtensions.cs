@@ -1,0 +1,44 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
+
+namespace AgentOS.Voice.Functions.Calls;
+
+public static class LiveCallsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Live calls on the Functions side: "LiveCalls" options (validated at start), the Twilio client and signature
+    /// validator (added once even when another feature adds them too), agents and call stores, and the TwiML builder.
+    /// Both public URLs are required here, because every TwiML and callback URL is built from them.
+    /// </summary>
+    public static IServiceCollection AddLiveCalls(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LiveCallOptions>()
+            .Bind(configuration.GetSection(LiveCallOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (!services.Any(d => d.ServiceType == typeof(TwilioRequestValidator)))
+        {
+            services.AddTwilio(configuration);
+        }
+
+        services.AddOptions<PublicUrlOptions>()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.FunctionsBaseUrl) && !string.IsNullOrWhiteSpace(o.RelayBaseUrl),
+                "Live calls need PublicUrls:FunctionsBaseUrl (webhooks) and PublicUrls:RelayBaseUrl (the relay socket).")
+            .ValidateOnStart();
+        services.AddAgents();
+        services.AddCalls();
+        services.AddSingleton<LiveCallTwiml>();
+        services.AddSingleton<LiveCallRecords>();
+        return services;
+    }
+
+    /// <summary>Twilio's signed webhooks under /agents/{agentId}/ and the management routes under /api/agents/{agentId}/calls.</summary>
+    public static IEndpointRouteBuilder MapLiveCalls(this IEndpointRouteBuilder endpoints)
+    {
+        LiveCallWebhooks.Map(endpoints);
+        OutboundCallsApi.Map(endpoints);
+        return endpoints;
+    }
+}

@@ -1,0 +1,112 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Messages;
+using AgentOS.Voice.Storage;
+using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Rest;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentOS.Voice.Core.Tests.Messages;
+
+public sealed class VoiceMessageRulesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly VoiceMessageOptions Options = new() { MaxTextLength = 20 };
+
+    [Fact]
+    public void Every_bad_field_is_named_at_once()
+    {
+        var errors = VoiceMessageValidator.Validate(
+            new VoiceMessageJob { To = "0044 20 7946", Text = new string('a', 21), SendAt = Now.AddHours(-1), IdempotencyKey = "", Voice = " " },
+            Now, Options);
+
+        Assert.Equal(["idempotencyKey", "sendAt", "text", "to", "voice"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("at most 20", errors["text"][0]);
+    }
+
+    [Fact]
+    public void A_good_message_passes_and_a_slightly_late_send_time_is_accepted()
+    {
+        var errors = VoiceMessageValidator.Validate(
+            new VoiceMessageJob { To = "+442079460000", Text = "Hello there", SendAt = Now.AddMinutes(-2) }, Now, Options);
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void A_queue_job_needs_an_agent_and_something_to_dedupe_on_but_not_a_future_send_time()
+    {
+        var errors = VoiceMessageValidator.ValidateJob(
+            new VoiceMessageJob { To = "+442079460000", Text = "Hello", SendAt = Now.AddDays(-3) }, Now, Options);
+
+        Assert.Equal(["agentId", "messageId"], errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Idempotency_keys_map_to_one_id_per_agent()
+    {
+        var id = MessageIds.ForIdempotencyKey("agent-a", "key-1");
+
+        Assert.Equal(id, MessageIds.ForIdempotencyKey("agent-a", "key-1"));
+        Assert.NotEqual(id, MessageIds.ForIdempotencyKey("agent-b", "key-1"));
+        Assert.NotEqual(MessageIds.ForIdempotencyKey("a", "b|c"), MessageIds.ForIdempotencyKey("a|b", "c"));
+        Assert.True(MessageIds.IsValid(id));
+        Assert.True(MessageIds.IsValid(MessageIds.New()));
+        Assert.False(MessageIds.IsValid("a/b"));
+    }
+
+    [Theory]
+    [InlineData(RecordingPolicy.Never, true, false)]
+    [InlineData(RecordingPolicy.OnRequest, true, true)]
+    [InlineData(RecordingPolicy.OnRequest, false, false)]
+    [InlineData(RecordingPolicy.Always, false, true)]
+    public void Recording_follows_the_agents_policy(RecordingPolicy policy, bool requested, bool expected) =>
+        Assert.Equal(expected, VoiceMessageDispatcher.ShouldRecord(policy, requested));
+
+    [Theory]
+    [InlineData("ringing", null)]
+    [InlineData("in-progress", MessageState.InProgress)]
+    [InlineData("completed", MessageState.Completed)]
+    [InlineData("no-answer", MessageState.NoAnswer)]
+    [InlineData("busy", MessageState.Busy)]
+    public void Call_statuses_map_to_message_states(string status, MessageState? expected) =>
+        Assert.Equal(expected, MessageStates.FromCallStatus(status));
+
+    [Fact]
+    public void Waits_longer_than_the_queue_allows_are_capped_at_seven_days()
+    {
+        var time = new FakeTimeProvider(Now);
+        var sender = new QueueSender(new QueueServiceClient("UseDevelopmentStorage=true"), Microsoft.Extensions.Options.Options.Create(new StorageOptions()));
+        var queue = new VoiceMessageQueue(sender, time);
+
+        Assert.Null(queue.DelayUntil(null));
+        Assert.Null(queue.DelayUntil(Now.AddSeconds(-1)));
+        Assert.Equal(TimeSpan.FromHours(5), queue.DelayUntil(Now.AddHours(5)));
+        Assert.Equal(TimeSpan.FromDays(7), queue.DelayUntil(Now.AddDays(30)));
+    }
+
+    [Fact]
+    public void The_call_plays_the_audio_records_when_asked_and_reports_progress_and_machine_detection()
+    {
+        var factory = new VoiceMessageCallFactory(
+            Microsoft.Extensions.Options.Options.Create(new PublicUrlOptions { FunctionsBaseUrl = "https://voice.example.com/" }),
+            Microsoft.Extensions.Options.Options.Create(new VoiceMessageOptions()));
+        var message = new VoiceMessage { Id = "msg_1", AgentId = "clinic", To = "+15551230000", Text = "Hi" };
+        var audio = new Uri("https://store.example.com/voice-audio/abc.wav?sv=1&sig=x");
+
+        var recorded = factory.CreateCall(message, "+15550000000", audio, record: true);
+        var played = factory.Twiml(message, audio, record: false);
+
+        Assert.Equal(
+            """<?xml version="1.0" encoding="UTF-8"?><Response><Play>https://store.example.com/voice-audio/abc.wav?sv=1&amp;sig=x</Play><Record action="https://voice.example.com/api/twilio/messages/clinic/msg_1/recording" method="POST" maxLength="120" playBeep="true" /></Response>""",
+            recorded.Twiml);
+        Assert.Contains("<Pause length=\"30\" />", played);
+        Assert.DoesNotContain("<Record", played);
+        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/status", recorded.StatusCallback);
+        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/amd", recorded.AsyncAmdStatusCallback);
+        Assert.Equal(MachineDetection.DetectMessageEnd, recorded.MachineDetection);
+        Assert.True(recorded.AsyncAmd);
+        Assert.Equal(4, recorded.StatusCallbackEvents.Count);
+    }
+}
