@@ -22,6 +22,9 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
     private const string AuthToken = "bench-auth-token";
     private const string AgentId = "bench";
     private const string AgentNumber = "+15550000100";
+    private const int MaxInFlight = 512;
+
+    private int _inFlight;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -142,7 +145,17 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             }
 
             lateness[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-            inFlight.Add(SendAsync(http, url, calls[i % calls.Length], due, fromSchedule, errors, cancellationToken));
+            // An open loop against a server slower than the rate would pile up requests without bound (and once took
+            // the Functions process out of memory); past the cap a request is counted as an error instead of sent.
+            if (Volatile.Read(ref _inFlight) >= MaxInFlight)
+            {
+                errors.Add($"not sent: {MaxInFlight} requests already in flight");
+                continue;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            inFlight.Add(SendAsync(http, url, calls[i % calls.Length], due, fromSchedule, errors, cancellationToken)
+                .ContinueWith(_ => Interlocked.Decrement(ref _inFlight), TaskScheduler.Default));
         }
 
         await Task.WhenAll(inFlight);
@@ -222,7 +235,9 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
     private sealed record CpuMark(long At, Dictionary<string, ProcessSample> Samples);
 
     private static CpuMark Sample(ProcessSampler[] samplers) =>
-        new(Stopwatch.GetTimestamp(), samplers.ToDictionary(s => s.Name, s => ProcessSampler.Read(s.Pid)));
+        new(Stopwatch.GetTimestamp(), samplers.ToDictionary(s => s.Name, s => File.Exists($"/proc/{s.Pid}/stat")
+            ? ProcessSampler.Read(s.Pid)
+            : throw new InvalidOperationException($"{s.Name} (pid {s.Pid}) has exited; its last output is above.")));
 
     /// <summary>Each process's CPU since <paramref name="from"/>, in percent of one core.</summary>
     private static Dictionary<string, double> CpuSince(ProcessSampler[] samplers, CpuMark from)
