@@ -1,0 +1,24 @@
+namespace AgentOS.Voice.Bench.RelayLoad;
+
+/// <summary>One run's settings, from the command line.</summary>
+internal sealed record LoadOptions
+{
+    public int Sessions { get; init; } = 200;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Turns started before this much time are not counted (JIT, connection pools, first table reads).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Each session starts one turn this often; sessions are staggered evenly across it.</summary>
+    public TimeSpan TurnInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public int TtftMs { get; init; } = 200;
+    public double TokensPerSecond { get; init; } = 30;
+    public int Tokens { get; init; } = 30;
+    /// <summary>Every this-many-th turn is interrupted after <see cref="InterruptAfterTokens"/> tokens.</summary>
+    public int InterruptEvery { get; init; } = 3;
+    public int InterruptAfterTokens { get; init; } = 5;
+    /// <summary>Idle mode: open the sessions, send setup, say nothing, and measure RelayHost's memory per session.</summary>
+    public bool Idle { get; init; }
+    public int ConnectConcurrency { get; init; } = 64;
+    public string? Output { get; init; }
+    /// <summary>Extra RelayHost settings (KEY=VALUE environment variables), to compare a runtime or product setting.</summary>
+    public IReadOnlyList<string> RelayEnvironment { get; init; } = [];
+}

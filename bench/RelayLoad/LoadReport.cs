@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using AgentOS.Voice.Bench.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgentOS.Voice.Bench.RelayLoad;
+
+/// <summary>Turns the samples of a conversation run into the printed figures and the JSON result.</summary>
+internal static class LoadReport
+{
+    public static JsonObject Build(
+        LoadOptions options, List<TurnSample> turns, List<double> sendLatenessMs, JsonNode fake,
+        ProcessSampler[] samplers, TimeSpan measureFrom, TimeSpan measureTo, List<string> errors)
+    {
+        var frequency = (double)Stopwatch.Frequency;
+        double Ms(long from, long to) => (to - from) / frequency * 1000;
+
+        var streams = fake["streams"]!.AsArray()
+            .Select(s => s!.Deserialize<FakeStream>(JsonSerializerOptions.Web)!)
+            .Where(s => s.Tag.Length > 0)
+            .GroupBy(s => s.Tag)
+            .ToDictionary(g => g.Key, g => g.First());
+        var counted = turns.Where(t => t.Counted).ToList();
+        var withToken = counted.Where(t => t.FirstTokenAt is not null).ToList();
+
+        var raw = withToken.Select(t => Ms(t.PromptSentAt, t.FirstTokenAt!.Value) - options.TtftMs).ToList();
+        var matched = withToken.Where(t => streams.TryGetValue(t.Tag, out var s) && s.FirstTokenAt > 0).ToList();
+        var upstream = matched.Select(t => Ms(t.PromptSentAt, streams[t.Tag].ReceivedAt)).ToList();
+        var downstream = matched.Select(t => Ms(streams[t.Tag].FirstTokenAt, t.FirstTokenAt!.Value)).ToList();
+        var ours = matched.Select(t => Ms(t.PromptSentAt, streams[t.Tag].ReceivedAt) + Ms(streams[t.Tag].FirstTokenAt, t.FirstTokenAt!.Value)).ToList();
+        var fakeFirstLate = matched.Select(t => Ms(streams[t.Tag].ReceivedAt, streams[t.Tag].FirstTokenAt) - options.TtftMs).ToList();
+
+        var interrupted = counted.Where(t => t.Interrupt && t.InterruptSentAt is not null).ToList();
+        var closed = interrupted.Where(t => streams.TryGetValue(t.Tag, out var s) && s.AbortedAt > 0).ToList();
+        var closeMs = closed.Select(t => Ms(t.InterruptSentAt!.Value, streams[t.Tag].AbortedAt)).ToList();
+        var notClosed = interrupted.Count - closed.Count;
+        var stale = interrupted.Select(t => (double)t.StaleTokens).ToList();
+        var staleLate = interrupted.Where(t => t.StaleLatenessMs is not null).Select(t => t.StaleLatenessMs!.Value).ToList();
+        var fakeLate = fake["latenessMs"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        var incomplete = counted.Count(t => !t.Interrupt && !t.Completed);
+
+        var s = new Dictionary<string, Summary>
+        {
+            ["overheadRawMs"] = Summary.Of(raw),
+            ["overheadOursMs"] = Summary.Of(ours),
+            ["promptToLlmRequestMs"] = Summary.Of(upstream),
+            ["llmTokenToCallerMs"] = Summary.Of(downstream),
+            ["fakeFirstTokenLatenessMs"] = Summary.Of(fakeFirstLate),
+            ["interruptToStreamClosedMs"] = Summary.Of(closeMs),
+            ["staleTokensPerInterrupt"] = Summary.Of(stale),
+            ["lastStaleTokenAfterInterruptMs"] = Summary.Of(staleLate),
+            ["loadToolSendLatenessMs"] = Summary.Of(sendLatenessMs),
+            ["fakeTokenLatenessMs"] = Summary.Of(fakeLate),
+        };
+
+        var relay = samplers[0];
+        var cpu = samplers.ToDictionary(p => p.Name, p => p.CpuPercent(measureFrom, measureTo));
+        var rssAt1Min = relay.Samples.FirstOrDefault(x => x.At >= measureFrom + TimeSpan.FromMinutes(1)).Sample?.RssKb;
+        var rssEnd = relay.Samples.LastOrDefault(x => x.At <= measureTo).Sample?.RssKb;
+
+        Console.WriteLine();
+        Console.WriteLine($"== RelayHost load: {options.Sessions} sessions, one turn per session every {options.TurnInterval.TotalSeconds:F0} s, " +
+                          $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens ==");
+        Console.WriteLine($"turns counted {counted.Count} (interrupted {interrupted.Count}), errors {errors.Count}, answers not completed {incomplete}");
+        Console.WriteLine("first token, ms (prompt sent → first token received):");
+        Console.WriteLine($"  overhead = TTFT − {options.TtftMs}      {s["overheadRawMs"]}");
+        Console.WriteLine($"  ours (fake's lateness removed) {s["overheadOursMs"]}");
+        Console.WriteLine($"    prompt → LLM request at fake  {s["promptToLlmRequestMs"]}");
+        Console.WriteLine($"    fake wrote token → caller got {s["llmTokenToCallerMs"]}");
+        Console.WriteLine($"  fake's first-token lateness    {s["fakeFirstTokenLatenessMs"]}");
+        Console.WriteLine("interrupts:");
+        Console.WriteLine($"  interrupt sent → LLM stream closed at fake, ms {s["interruptToStreamClosedMs"]}   (streams never closed: {notClosed})");
+        Console.WriteLine($"  stale tokens per interrupted answer         {s["staleTokensPerInterrupt"]}   (total {stale.Sum():F0})");
+        Console.WriteLine($"  last stale token after the interrupt, ms    {s["lastStaleTokenAfterInterruptMs"]}");
+        Console.WriteLine("how busy the tools were:");
+        Console.WriteLine($"  load tool send lateness, ms  {s["loadToolSendLatenessMs"]}");
+        Console.WriteLine($"  fake token lateness, ms      {s["fakeTokenLatenessMs"]}");
+        Console.WriteLine($"  CPU % of one core over the measured window: {string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F1}"))}");
+        Console.WriteLine($"relayhost RSS: max {relay.MaxRssKb() / 1024.0:F1} MB, 1 min into the measured window {(rssAt1Min is { } kb ? $"{kb / 1024.0:F1} MB" : "n/a")}, at end {rssEnd / 1024.0:F1} MB");
+        foreach (var group in errors.GroupBy(e => e.Contains(':') ? e[(e.IndexOf(':') + 1)..].Trim() : e).OrderByDescending(g => g.Count()).Take(5))
+        {
+            Console.WriteLine($"  error ×{group.Count()}: {group.Key}");
+        }
+
+        var result = new JsonObject
+        {
+            ["mode"] = "conversation",
+            ["options"] = JsonSerializer.SerializeToNode(new
+            {
+                options.Sessions, Duration = options.Duration.TotalSeconds, Warmup = options.Warmup.TotalSeconds,
+                TurnInterval = options.TurnInterval.TotalSeconds, options.TtftMs, options.TokensPerSecond, options.Tokens,
+                options.InterruptEvery, options.InterruptAfterTokens,
+            }, JsonSerializerOptions.Web),
+            ["turnsCounted"] = counted.Count,
+            ["interrupts"] = interrupted.Count,
+            ["streamsNotClosedAfterInterrupt"] = notClosed,
+            ["errors"] = errors.Count,
+            ["errorSamples"] = new JsonArray([.. errors.Distinct().Take(10).Select(e => (JsonNode)JsonValue.Create(e)!)]),
+            ["answersNotCompleted"] = incomplete,
+            ["cpuPercentOfOneCore"] = JsonSerializer.SerializeToNode(cpu),
+            ["relayRssKb"] = new JsonObject { ["max"] = relay.MaxRssKb(), ["oneMinuteIn"] = rssAt1Min, ["end"] = rssEnd },
+            ["relayRssSamplesKb"] = new JsonArray([.. relay.Samples.Select(x => (JsonNode)new JsonArray(Math.Round(x.At.TotalSeconds, 1), x.Sample.RssKb))]),
+        };
+        foreach (var (name, summary) in s)
+        {
+            result[name] = JsonSerializer.SerializeToNode(summary, JsonSerializerOptions.Web);
+        }
+
+        return result;
+    }
+
+    private sealed record FakeStream(string Tag, long ReceivedAt, long FirstTokenAt, long LastTokenAt, int TokensWritten, long AbortedAt, bool Completed);
+}

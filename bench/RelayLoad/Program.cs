@@ -1,0 +1,51 @@
+using System.CommandLine;
+using AgentOS.Voice.Bench.Common;
+using AgentOS.Voice.Bench.RelayLoad;
+
+var sessions = new Option<int>("--sessions") { Description = "Concurrent signed sessions", DefaultValueFactory = _ => 200 };
+var duration = new Option<TimeSpan>("--duration") { Description = "Measured time after warm-up (e.g. 00:01:00)", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
+var warmup = new Option<TimeSpan>("--warmup") { Description = "Turns started in this time are not counted", DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
+var interval = new Option<TimeSpan>("--turn-interval") { Description = "Each session starts a turn this often", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+var ttft = new Option<int>("--ttft-ms") { Description = "Fake LLM time to first token", DefaultValueFactory = _ => 200 };
+var rate = new Option<double>("--tokens-per-second") { Description = "Fake LLM token rate", DefaultValueFactory = _ => 30 };
+var tokens = new Option<int>("--tokens") { Description = "Tokens per fake answer", DefaultValueFactory = _ => 30 };
+var interruptEvery = new Option<int>("--interrupt-every") { Description = "Interrupt every n-th turn (0: never)", DefaultValueFactory = _ => 3 };
+var idle = new Option<bool>("--idle") { Description = "Open idle signed sessions and measure RelayHost memory per session" };
+var relayEnv = new Option<string[]>("--relay-env") { Description = "Extra RelayHost environment setting KEY=VALUE (repeatable), e.g. DOTNET_gcServer=0", AllowMultipleArgumentsPerToken = false };
+var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
+
+var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
+{
+    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, output,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new LoadOptions
+    {
+        Sessions = parse.GetValue(sessions),
+        Duration = parse.GetValue(duration),
+        Warmup = parse.GetValue(warmup),
+        TurnInterval = parse.GetValue(interval),
+        TtftMs = parse.GetValue(ttft),
+        TokensPerSecond = parse.GetValue(rate),
+        Tokens = parse.GetValue(tokens),
+        InterruptEvery = parse.GetValue(interruptEvery),
+        Idle = parse.GetValue(idle),
+        Output = parse.GetValue(output),
+        RelayEnvironment = parse.GetValue(relayEnv) ?? [],
+    };
+    if (options.RelayEnvironment.FirstOrDefault(e => e.IndexOf('=') < 1) is { } bad)
+    {
+        Console.Error.WriteLine($"--relay-env takes KEY=VALUE; got '{bad}'.");
+        return 2;
+    }
+
+    if (options.Sessions < 1 || options.Duration <= TimeSpan.Zero || options.TurnInterval <= TimeSpan.Zero)
+    {
+        Console.Error.WriteLine("--sessions must be at least 1; --duration and --turn-interval more than zero.");
+        return 2;
+    }
+
+    return await new LoadRun(BenchProcesses.RepoRoot(), options).RunAsync(cancellationToken);
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using AgentOS.Voice.Simulator.Relay;
+
+namespace AgentOS.Voice.Bench.RelayLoad;
+
+/// <summary>A turn as the load tool measured it, in absolute Stopwatch timestamps where it matters.</summary>
+internal sealed record TurnSample(string Tag, bool Counted, bool Interrupt, long PromptSentAt, long? FirstTokenAt, long? InterruptSentAt, int StaleTokens, double? StaleLatenessMs, bool Completed);
+
+/// <summary>
+/// One caller: a signed ConversationRelay session that starts a turn every interval (prompt → answer, then a DTMF key;
+/// every few turns a prompt interrupted after some tokens), and records each turn. Prompts carry a tag ("[s3t7]") so the
+/// fake LLM's own record of the stream can be matched to the turn.
+/// </summary>
+internal sealed class SessionDriver(int index, LoadOptions options, string url, long runStart, long warmupEnd)
+{
+    private readonly List<TurnSample> _turns = [];
+    private readonly List<double> _sendLatenessMs = [];
+    private readonly object _gate = new();
+    private int _tokens;
+    private TaskCompletionSource _enoughTokens = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _answerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _tokensWanted = int.MaxValue;
+
+    public IReadOnlyList<TurnSample> Turns => _turns;
+    public IReadOnlyList<double> SendLatenessMs => _sendLatenessMs;
+    public List<string> Errors { get; } = [];
+    public ConversationRelayCaller? Caller { get; private set; }
+
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var caller = await ConversationRelayCaller.ConnectAsync(url, BenchStack.AuthToken, cancellationToken: cancellationToken);
+        caller.MessageReceived = OnMessage;
+        await caller.SendSetupAsync(new RelaySetup(
+            RelaySetup.NewSessionId(), "AC00000000000000000000000000000000", $"CAbench{index:D6}", "+15550001000", "+15550000100",
+            "inbound", "in-progress", new Dictionary<string, string>()), cancellationToken);
+        Caller = caller;
+    }
+
+    public async Task RunTurnsAsync(long runEnd, CancellationToken cancellationToken)
+    {
+        var caller = Caller!;
+        var interval = options.TurnInterval;
+        // Stagger sessions across one interval so turns arrive at an even rate, as calls do.
+        var offset = interval * index / Math.Max(1, options.Sessions);
+        for (var k = 0; ; k++)
+        {
+            var due = runStart + Ticks(offset + interval * k);
+            if (due >= runEnd || caller.SessionOver.IsCompleted)
+            {
+                return;
+            }
+
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            var interrupt = options.InterruptEvery > 0 && k % options.InterruptEvery == options.InterruptEvery - 1;
+            var tag = $"s{index}t{k}";
+            lock (_gate)
+            {
+                _tokens = 0;
+                _tokensWanted = interrupt ? options.InterruptAfterTokens : int.MaxValue;
+                _enoughTokens = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                _answerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            var sentAt = Stopwatch.GetTimestamp();
+            _sendLatenessMs.Add(Stopwatch.GetElapsedTime(due, sentAt).TotalMilliseconds);
+            var turn = await caller.SendPromptAsync($"[{tag}] What are your opening hours?", cancellationToken);
+            // The caller's clock started when it connected; its origin in absolute ticks converts its times to ours.
+            var origin = sentAt - Ticks(turn.PromptSentAt);
+            long? interruptAt = null;
+            var answerTimeout = interval + TimeSpan.FromSeconds(5);
+            try
+            {
+                if (interrupt)
+                {
+                    await _enoughTokens.Task.WaitAsync(answerTimeout, cancellationToken);
+                    interruptAt = Stopwatch.GetTimestamp();
+                    if (!await caller.InterruptAsync(cancellationToken))
+                    {
+                        // The answer had already ended (the load tool ran late): nothing was interrupted.
+                        interruptAt = null;
+                    }
+
+                    // Late tokens of the cancelled answer are counted on this turn until the next prompt.
+                }
+                else
+                {
+                    await _answerDone.Task.WaitAsync(answerTimeout, cancellationToken);
+                    await caller.PressKeyAsync('1', cancellationToken);
+                }
+            }
+            catch (TimeoutException)
+            {
+                Errors.Add($"{tag}: no {(interrupt ? $"{options.InterruptAfterTokens} tokens" : "complete answer")} within {answerTimeout.TotalSeconds:F0} s");
+            }
+
+            var counted = sentAt >= warmupEnd;
+            _turns.Add(new TurnSample(tag, counted, interrupt, sentAt, origin + Ticks(turn.FirstTokenAt), interruptAt, 0, null, false));
+        }
+    }
+
+    /// <summary>Fills in what could only be known after the turn's late tokens had time to arrive.</summary>
+    public IReadOnlyList<TurnSample> Finish()
+    {
+        var records = Caller?.Result.Turns ?? [];
+        for (var i = 0; i < _turns.Count && i < records.Count; i++)
+        {
+            var record = records[i];
+            _turns[i] = _turns[i] with
+            {
+                StaleTokens = record.StaleTokens,
+                StaleLatenessMs = record.StaleLateness?.TotalMilliseconds,
+                Completed = record.Completed,
+            };
+        }
+
+        if (Caller?.Result.Error is { } error)
+        {
+            Errors.Add($"s{index}: {error}");
+        }
+
+        return _turns;
+    }
+
+    private void OnMessage(CallerMessage message)
+    {
+        if (message.Type != "text")
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (message.Json.Contains("\"last\":true", StringComparison.Ordinal))
+            {
+                _answerDone.TrySetResult();
+            }
+
+            if (!message.Json.Contains("\"token\":\"\"", StringComparison.Ordinal) && ++_tokens >= _tokensWanted)
+            {
+                _enoughTokens.TrySetResult();
+            }
+        }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static long? Ticks(TimeSpan? span) => span is { } s ? Ticks(s) : null;
+}
