@@ -5,11 +5,13 @@ namespace AgentOS.Voice.Agents;
 
 public static class AgentsServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="IAgentStore"/> (Table Storage). Needs <c>AddAgentOsStorage</c> and a TimeProvider.</summary>
+    /// <summary>Registers <see cref="IAgentStore"/>: Table Storage behind a short cache of found agents ("Agents:CacheTtl"). Needs <c>AddAgentOsStorage</c>.</summary>
     public static IServiceCollection AddAgents(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IAgentStore, TableAgentStore>();
+        services.AddOptions<AgentCacheOptions>().BindConfiguration(AgentCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<TableAgentStore>();
+        services.TryAddSingleton<IAgentStore>(sp => ActivatorUtilities.CreateInstance<CachingAgentStore>(sp, sp.GetRequiredService<TableAgentStore>()));
         return services;
     }
 }
