@@ -10,6 +10,8 @@ public sealed class RelaySessionRegistry(IOptions<RelayHostOptions> options, Tim
 {
     private readonly CancellationTokenSource _drainDeadline = new(Timeout.InfiniteTimeSpan, time);
     private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private bool _disposed;
     private int _live;
     private volatile bool _draining;
 
@@ -48,8 +50,18 @@ public sealed class RelaySessionRegistry(IOptions<RelayHostOptions> options, Tim
     /// <summary>Stops admitting sessions and starts the drain clock; completes when every session has ended.</summary>
     public Task DrainAsync()
     {
-        _draining = true;
-        _drainDeadline.CancelAfter(options.Value.DrainTimeout);
+        // Called from ApplicationStopping and again from the hosted service's stop: the clock starts once. The
+        // container may already have disposed the registry when a host is torn down abruptly; then there is nothing to time.
+        lock (_gate)
+        {
+            if (!_draining && !_disposed)
+            {
+                _drainDeadline.CancelAfter(options.Value.DrainTimeout);
+            }
+
+            _draining = true;
+        }
+
         if (LiveSessions == 0)
         {
             _allEnded.TrySetResult();
@@ -58,5 +70,12 @@ public sealed class RelaySessionRegistry(IOptions<RelayHostOptions> options, Tim
         return _allEnded.Task;
     }
 
-    public void Dispose() => _drainDeadline.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _drainDeadline.Dispose();
+        }
+    }
 }
