@@ -92,7 +92,9 @@ public sealed class LiveCallTests(LiveCallStack stack) : IClassFixture<LiveCallS
         var cut = turns[0];
         Assert.True(cut.Interrupted);
         Assert.InRange(cut.Tokens, 5, LongReply.Split(' ').Length - 1);
-        Assert.Equal(0, cut.StaleTokens);
+        // A token the session sent just before it read the interrupt may still be on the wire (tokens come every 40 ms);
+        // a session that kept streaming the cancelled answer would deliver the rest of this long reply.
+        Assert.InRange(cut.StaleTokens, 0, 1);
         Assert.Equal(LongReply, turns[1].Text);
 
         var transcript = await stack.WaitForTranscriptAsync(call.Sid, 5);
