@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json.Nodes;
 
 namespace AgentOS.Voice.DevRunner;
 
@@ -239,8 +238,6 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         new(settings) { [key] = value };
 
     internal static void Step(string text) => Console.WriteLine($"» {text}");
-
-    internal static JsonNode? ParseJson(string text) => JsonNode.Parse(text);
 }
 
 internal sealed record LocalPorts(int Functions = 7071, int Relay = 7072, int Simulator = 5050, int Blob = 10000, int Queue = 10001, int Table = 10002)

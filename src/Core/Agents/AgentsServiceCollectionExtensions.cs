@@ -9,6 +9,12 @@ public static class AgentsServiceCollectionExtensions
     public static IServiceCollection AddAgents(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // Messages, live calls and the apps themselves all ask for agents; register them once.
+        if (services.Any(d => d.ServiceType == typeof(TableAgentStore)))
+        {
+            return services;
+        }
+
         services.AddOptions<AgentCacheOptions>().BindConfiguration(AgentCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TableAgentStore>();
         services.TryAddSingleton<IAgentStore>(sp => ActivatorUtilities.CreateInstance<CachingAgentStore>(sp, sp.GetRequiredService<TableAgentStore>()));

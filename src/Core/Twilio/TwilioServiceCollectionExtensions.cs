@@ -21,6 +21,12 @@ public static class TwilioServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTwilio(this IServiceCollection services, IConfiguration configuration)
     {
+        // Several features need Twilio; registering twice would stack option validators and HttpClient handlers.
+        if (services.Any(d => d.ServiceType == typeof(TwilioRequestValidator)))
+        {
+            return services;
+        }
+
         services.AddOptions<TwilioOptions>()
             .Bind(configuration.GetSection(TwilioOptions.SectionName))
             .ValidateDataAnnotations()

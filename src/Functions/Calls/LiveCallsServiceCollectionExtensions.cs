@@ -1,7 +1,6 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Twilio;
-using AgentOS.Voice.Twilio.Webhooks;
 
 namespace AgentOS.Voice.Functions.Calls;
 
@@ -9,7 +8,7 @@ public static class LiveCallsServiceCollectionExtensions
 {
     /// <summary>
     /// Live calls on the Functions side: "LiveCalls" options (validated at start), the Twilio client and signature
-    /// validator (added once even when another feature adds them too), agents and call stores, and the TwiML builder.
+    /// validator, agents and call stores, and the TwiML builder.
     /// Both public URLs are required here, because every TwiML and callback URL is built from them.
     /// </summary>
     public static IServiceCollection AddLiveCalls(this IServiceCollection services, IConfiguration configuration)
@@ -18,10 +17,7 @@ public static class LiveCallsServiceCollectionExtensions
             .Bind(configuration.GetSection(LiveCallOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        if (!services.Any(d => d.ServiceType == typeof(TwilioRequestValidator)))
-        {
-            services.AddTwilio(configuration);
-        }
+        services.AddTwilio(configuration);
 
         services.AddOptions<PublicUrlOptions>()
             .Validate(o => !string.IsNullOrWhiteSpace(o.FunctionsBaseUrl) && !string.IsNullOrWhiteSpace(o.RelayBaseUrl),

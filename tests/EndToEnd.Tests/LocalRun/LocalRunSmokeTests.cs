@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AgentOS.Voice.TestSupport;
 
 namespace AgentOS.Voice.EndToEnd.Tests.LocalRun;
@@ -18,7 +16,7 @@ public class LocalRunSmokeTests
         Assert.True(File.Exists(runner), $"{runner} was not built");
         var data = Directory.CreateTempSubdirectory("agentos-devrun-");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        foreach (var argument in new[] { runner, "--smoke", "--quiet", "--port-base", FreePortRun(6).ToString(), "--data", data.FullName })
+        foreach (var argument in new[] { runner, "--smoke", "--quiet", "--port-base", FreePort.Run(6).ToString(), "--data", data.FullName })
         {
             start.ArgumentList.Add(argument);
         }
@@ -46,32 +44,4 @@ public class LocalRunSmokeTests
     // The runner is built in the same configuration as this test assembly (bin/<Configuration>/net10.0/).
     private static string BuildConfiguration() =>
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static int FreePortRun(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var first = Random.Shared.Next(20000, 40000);
-            if (Enumerable.Range(first, count).All(IsFree))
-            {
-                return first;
-            }
-        }
-
-        throw new InvalidOperationException($"No {count} consecutive free loopback ports found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }
