@@ -119,6 +119,10 @@ public class TokenPathBenchmarks
         {
         }
 
+        public void RecordIfNew(CallRecord call)
+        {
+        }
+
         public void Record(TranscriptTurn turn)
         {
         }

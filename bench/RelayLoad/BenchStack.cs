@@ -30,13 +30,14 @@ internal sealed class BenchStack : IAsyncDisposable
 
     public async Task StartAsync(string root, LoadOptions options, CancellationToken cancellationToken)
     {
-        Fake = _processes.Start("fake-llm", "dotnet", [BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll")], new Dictionary<string, string>
+        var fake = BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll");
+        Fake = _processes.Start("fake-llm", "dotnet", [fake], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = FakeUrl,
             ["FakeLlm__TtftMs"] = options.TtftMs.ToString(CultureInfo.InvariantCulture),
             ["FakeLlm__TokensPerSecond"] = options.TokensPerSecond.ToString(CultureInfo.InvariantCulture),
             ["FakeLlm__Tokens"] = options.Tokens.ToString(CultureInfo.InvariantCulture),
-        });
+        }, Path.GetDirectoryName(fake));
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
         await SeedAgentAsync(connectionString, cancellationToken);
 
@@ -59,7 +60,8 @@ internal sealed class BenchStack : IAsyncDisposable
             relayEnvironment[setting[..eq]] = setting[(eq + 1)..];
         }
 
-        Relay = _processes.Start("relayhost", "dotnet", [BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll")], relayEnvironment);
+        var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
+        Relay = _processes.Start("relayhost", "dotnet", [relay], relayEnvironment, Path.GetDirectoryName(relay));
         using var http = new HttpClient();
         await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
         await BenchProcesses.WaitForHealthAsync(http, $"{FakeUrl}/healthz", Fake, cancellationToken);

@@ -4,13 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Storage;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Bench.WebhookLoad;
 
-internal sealed record WebhookOptions(int Rate, TimeSpan Duration, int Concurrency, TimeSpan SaturationDuration, int ColdStarts, string? Output);
+internal sealed record WebhookOptions(int Rate, TimeSpan Duration, int Concurrency, TimeSpan SaturationDuration, int ColdStarts, string? Functions, string? Output);
 
 /// <summary>
 /// POST /agents/{agentId}/incoming-call on the Functions app as its own process: cold start (process start → first
@@ -23,6 +24,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
     private const string AgentId = "bench";
     private const string AgentNumber = "+15550000100";
     private const int MaxInFlight = 512;
+    private const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
     private int _inFlight;
 
@@ -39,7 +41,9 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         var url = $"{baseUrl}/agents/{AgentId}/incoming-call";
         var environment = new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = baseUrl,
+            // Started as the Functions host starts its custom handler: the port in FUNCTIONS_CUSTOMHANDLER_PORT (which
+            // also turns the local queue poller off) and the handler's own folder as working directory.
+            [CustomHandlerPortVariable] = port.ToString(),
             ["Storage__ConnectionString"] = connectionString,
             ["Twilio__AccountSid"] = "AC00000000000000000000000000000000",
             ["Twilio__AuthToken"] = AuthToken,
@@ -48,8 +52,15 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             ["ManagementApi__ApiKeys__0"] = "bench-management-key",
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        var dll = BenchProcesses.ReleaseDll(root, "src/Functions", "AgentOS.Voice.Functions.dll");
-        var calls = SignedCalls.Create(Math.Max(options.Rate * (int)Math.Ceiling(options.Duration.TotalSeconds), 10_000), AuthToken, url, AgentNumber);
+        // The handler as built (a framework-dependent dll run by `dotnet`), or as deployed: package.sh's self-contained,
+        // ReadyToRun executable.
+        var (program, arguments) = options.Functions is { } handler
+            ? (File.Exists(handler) ? Path.GetFullPath(handler) : throw new FileNotFoundException($"{handler} is missing: build it with src/Functions/package.sh."), Array.Empty<string>())
+            : ("dotnet", [BenchProcesses.ReleaseDll(root, "src/Functions", "AgentOS.Voice.Functions.dll")]);
+        var handlerFolder = Path.GetDirectoryName(arguments.Length > 0 ? arguments[0] : program)!;
+        Console.WriteLine($"functions handler: {program} {string.Join(' ', arguments)}");
+        var coldCalls = new SignedCalls(AuthToken, url, AgentNumber, "CB");
+        var calls = new SignedCalls(AuthToken, url, AgentNumber, "CA");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             Timeout = TimeSpan.FromSeconds(10),
@@ -60,8 +71,8 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         for (var i = 0; i < options.ColdStarts; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            var cold = processes.Start("functions", "dotnet", [dll], environment);
-            var ms = await FirstTwimlAsync(http, url, calls[i], cold, started, cancellationToken);
+            var cold = processes.Start("functions", program, arguments, environment, handlerFolder);
+            var ms = await FirstTwimlAsync(http, url, coldCalls.Next(), cold, started, cancellationToken);
             colds.Add(ms);
             Console.WriteLine($"cold start {i + 1}: process start → first TwiML {ms:F0} ms  (load {ProcessSampler.LoadAverage()})");
             processes.Stop(cold);
@@ -71,14 +82,15 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         result["coldStartRunsMs"] = new JsonArray([.. colds.Select(c => (JsonNode)JsonValue.Create(Math.Round(c, 1)))]);
         Console.WriteLine($"cold start, ms: {Summary.Of(colds)}");
 
-        var functions = processes.Start("functions", "dotnet", [dll], environment);
+        var functions = processes.Start("functions", program, arguments, environment, handlerFolder);
         await BenchProcesses.WaitForHealthAsync(http, $"{baseUrl}/healthz", functions, cancellationToken);
         var samplers = new[] { new ProcessSampler("functions", functions.Id), new ProcessSampler("azurite", azurite.Id), new ProcessSampler("load-tool", Environment.ProcessId) };
 
         // Warm-up: JIT, connection pool, the agent's first read.
-        await ClosedLoopAsync(http, url, calls, 8, TimeSpan.FromSeconds(3), samplers, "warm-up", cancellationToken);
+        result["warmUp"] = await ClosedLoopAsync(http, url, calls, 8, TimeSpan.FromSeconds(3), samplers, "warm-up", cancellationToken);
         result["fixedRate"] = await OpenLoopAsync(http, url, calls, samplers, cancellationToken);
         result["saturation"] = await ClosedLoopAsync(http, url, calls, options.Concurrency, options.SaturationDuration, samplers, "saturation", cancellationToken);
+        result["callRecords"] = await CountCallRecordsAsync(processes, functions, connectionString, calls.SidPrefix, result, cancellationToken);
         result["loadAverageEnd"] = ProcessSampler.LoadAverage();
         Console.WriteLine($"load average at end: {ProcessSampler.LoadAverage()}");
 
@@ -87,6 +99,29 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         await File.WriteAllTextAsync(path, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"result: {Path.GetRelativePath(root, path)}");
         return 0;
+    }
+
+    /// <summary>
+    /// incoming-call queues its call record for a background writer instead of waiting on storage; when storage
+    /// falls behind, the queue fills and records are dropped (the relay session writes them again at setup). So
+    /// after a graceful stop, which drains the queue, count how many calls got a record.
+    /// </summary>
+    private static async Task<JsonObject> CountCallRecordsAsync(BenchProcesses processes, Process functions, string connectionString, string sidPrefix, JsonObject result, CancellationToken cancellationToken)
+    {
+        var answered = new[] { "warmUp", "fixedRate", "saturation" }.Sum(phase => (int?)result[phase]?["good"] ?? 0);
+        var stopping = Stopwatch.GetTimestamp();
+        await processes.StopGracefullyAsync(functions, TimeSpan.FromSeconds(120));
+        var drained = Stopwatch.GetElapsedTime(stopping);
+        var table = new TableClient(connectionString, TableCallStore.TableBaseName);
+        var stored = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>($"RowKey eq 'call' and PartitionKey ge '{sidPrefix}' and PartitionKey lt '{sidPrefix}~'", select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            stored++;
+        }
+
+        Console.WriteLine($"== call records: {stored} stored for {answered} answered calls ({answered - stored} dropped by the full queue); " +
+                          $"graceful stop drained the rest in {drained.TotalSeconds:F1} s ==");
+        return new JsonObject { ["answered"] = answered, ["stored"] = stored, ["drainSeconds"] = drained.TotalSeconds };
     }
 
     private static async Task<double> FirstTwimlAsync(HttpClient http, string url, SignedCall call, Process process, long started, CancellationToken cancellationToken)
@@ -121,7 +156,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         }
     }
 
-    private async Task<JsonObject> OpenLoopAsync(HttpClient http, string url, SignedCall[] calls, ProcessSampler[] samplers, CancellationToken cancellationToken)
+    private async Task<JsonObject> OpenLoopAsync(HttpClient http, string url, SignedCalls calls, ProcessSampler[] samplers, CancellationToken cancellationToken)
     {
         var total = (int)(options.Rate * options.Duration.TotalSeconds);
         var fromSchedule = new ConcurrentBag<double>();
@@ -130,34 +165,36 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         var inFlight = new List<Task>(total);
         var cpuFrom = Sample(samplers);
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
-        for (var i = 0; i < total; i++)
+        // One thread that sleeps 1 ms at a time (nanosleep, ~1.1 ms here) and sends whatever is due: never spinning,
+        // which would take most of a core from the server it measures on this 2-core machine, and finer than
+        // Task.Delay, whose timer ticks run ~2 ms late. Latency counts from the scheduled time, so lateness shows.
+        var sender = new Thread(() =>
         {
-            var due = start + (long)(i * (double)Stopwatch.Frequency / options.Rate);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(2))
+            for (var i = 0; i < total && !cancellationToken.IsCancellationRequested; i++)
             {
-                await Task.Delay(wait - TimeSpan.FromMilliseconds(1), cancellationToken);
+                var due = start + (long)(i * (double)Stopwatch.Frequency / options.Rate);
+                var call = calls.Next();
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    Thread.Sleep(1);
+                }
+
+                lateness[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+                // An open loop against a server slower than the rate would pile up requests without bound (and once
+                // took the Functions process out of memory); past the cap a request is counted as an error instead.
+                if (Volatile.Read(ref _inFlight) >= MaxInFlight)
+                {
+                    errors.Add($"not sent: {MaxInFlight} requests already in flight");
+                    continue;
+                }
+
+                Interlocked.Increment(ref _inFlight);
+                inFlight.Add(SendAsync(http, url, call, due, fromSchedule, errors, cancellationToken)
+                    .ContinueWith(_ => Interlocked.Decrement(ref _inFlight), TaskScheduler.Default));
             }
-
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                Thread.SpinWait(20);
-            }
-
-            lateness[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-            // An open loop against a server slower than the rate would pile up requests without bound (and once took
-            // the Functions process out of memory); past the cap a request is counted as an error instead of sent.
-            if (Volatile.Read(ref _inFlight) >= MaxInFlight)
-            {
-                errors.Add($"not sent: {MaxInFlight} requests already in flight");
-                continue;
-            }
-
-            Interlocked.Increment(ref _inFlight);
-            inFlight.Add(SendAsync(http, url, calls[i % calls.Length], due, fromSchedule, errors, cancellationToken)
-                .ContinueWith(_ => Interlocked.Decrement(ref _inFlight), TaskScheduler.Default));
-        }
-
+        }) { IsBackground = true, Name = "open-loop sender" };
+        sender.Start();
+        await Task.Run(sender.Join, cancellationToken);
         await Task.WhenAll(inFlight);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var cpu = CpuSince(samplers, cpuFrom);
@@ -175,12 +212,11 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         };
     }
 
-    private static async Task<JsonObject> ClosedLoopAsync(HttpClient http, string url, SignedCall[] calls, int concurrency, TimeSpan duration,
+    private static async Task<JsonObject> ClosedLoopAsync(HttpClient http, string url, SignedCalls calls, int concurrency, TimeSpan duration,
         ProcessSampler[] samplers, string label, CancellationToken cancellationToken)
     {
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentBag<string>();
-        var next = -1;
         var cpuFrom = Sample(samplers);
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -188,8 +224,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         {
             while (Stopwatch.GetTimestamp() < end)
             {
-                var call = calls[(Interlocked.Increment(ref next) & int.MaxValue) % calls.Length];
-                await SendAsync(http, url, call, Stopwatch.GetTimestamp(), latencies, errors, cancellationToken);
+                await SendAsync(http, url, calls.Next(), Stopwatch.GetTimestamp(), latencies, errors, cancellationToken);
             }
         }));
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -11,7 +11,8 @@ rid="${2:-linux-x64}"
 rm -rf "$out"
 mkdir -p "$out"
 # Self-contained: Functions images do not carry the .NET 10 runtime a framework-dependent handler would need.
-dotnet publish "$here/AgentOS.Voice.Functions.csproj" -c Release -r "$rid" --self-contained true -o "$out/handler" -nologo
+# ReadyToRun: precompiled code instead of JIT at start, ~35% off a cold start (bench/README.md).
+dotnet publish "$here/AgentOS.Voice.Functions.csproj" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true -o "$out/handler" -nologo
 cp "$root/host.json" "$out/host.json"
 for fn in "$here"/functions/*/; do
   name="$(basename "$fn")"

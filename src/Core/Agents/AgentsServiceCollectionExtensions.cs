@@ -5,7 +5,10 @@ namespace AgentOS.Voice.Agents;
 
 public static class AgentsServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="IAgentStore"/>: Table Storage behind a short cache of found agents ("Agents:CacheTtl"). Needs <c>AddAgentOsStorage</c>.</summary>
+    /// <summary>
+    /// Registers <see cref="IAgentStore"/>: Table Storage behind a short cache of found agents ("Agents:CacheTtl"),
+    /// warmed up as the app starts. Needs <c>AddAgentOsStorage</c>.
+    /// </summary>
     public static IServiceCollection AddAgents(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -18,6 +21,7 @@ public static class AgentsServiceCollectionExtensions
         services.AddOptions<AgentCacheOptions>().BindConfiguration(AgentCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TableAgentStore>();
         services.TryAddSingleton<IAgentStore>(sp => ActivatorUtilities.CreateInstance<CachingAgentStore>(sp, sp.GetRequiredService<TableAgentStore>()));
+        services.AddHostedService<AgentStoreWarmUp>();
         return services;
     }
 }

@@ -29,6 +29,9 @@ public interface ICallStore
 {
     Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores the record only if the call has none yet; false when one was already there.</summary>
+    Task<bool> AddCallAsync(CallRecord call, CancellationToken cancellationToken = default);
+
     Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default);
 
     Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default);

@@ -23,7 +23,25 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken);
-        var e = new TableEntity(call.CallId, CallRow)
+        await table.UpsertEntityAsync(ToEntity(call), TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<bool> AddCallAsync(CallRecord call, CancellationToken cancellationToken = default)
+    {
+        var table = await _table.GetAsync(cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(ToEntity(call), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private static TableEntity ToEntity(CallRecord call) =>
+        new(call.CallId, CallRow)
         {
             ["AgentId"] = call.AgentId,
             ["CallSid"] = call.CallSid,
@@ -41,8 +59,6 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["TokensOut"] = call.TokensOut,
             ["CharactersSpoken"] = call.CharactersSpoken,
         };
-        await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
-    }
 
     public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
     {

@@ -9,10 +9,18 @@ namespace AgentOS.Voice.Functions.Calls;
 /// while the call runs; these updates read it first and change only their own fields.
 /// A storage failure is logged, not thrown: the caller must still get TwiML.
 /// </summary>
-public sealed partial class LiveCallRecords(ICallStore store, TimeProvider time, ILogger<LiveCallRecords> logger)
+public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder recorder, TimeProvider time, ILogger<LiveCallRecords> logger)
 {
     private static readonly HashSet<string> FinalStatuses = new(StringComparer.Ordinal) { "completed", "busy", "no-answer", "failed", "canceled" };
 
+    /// <summary>
+    /// Queued, not awaited: a storage round trip here would be silence on the line before the caller hears the
+    /// agent, and the record is not lost if this write is late or dropped, because the relay session writes it at
+    /// setup and a relay action creates it if missing. Insert-only, so a late write never replaces theirs.
+    /// </summary>
+    public void StartInBackground(CallRecord call) => recorder.RecordIfNew(call with { StartedAt = time.GetUtcNow() });
+
+    /// <summary>Awaited where the record must exist before the next step (an outbound call about to be placed).</summary>
     public Task StartAsync(CallRecord call, CancellationToken cancellationToken) =>
         SafelyAsync(call.CallId, () => store.UpsertCallAsync(call with { StartedAt = time.GetUtcNow() }, cancellationToken));
 

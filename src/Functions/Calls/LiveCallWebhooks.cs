@@ -37,7 +37,7 @@ internal static partial class LiveCallWebhooks
 
         // An inbound call's id is Twilio's call sid, so the number's own status callback finds the record too.
         var callId = voice.CallSid ?? Guid.NewGuid().ToString("n");
-        await records.StartAsync(new CallRecord
+        records.StartInBackground(new CallRecord
         {
             CallId = callId,
             AgentId = agent.Id,
@@ -45,7 +45,7 @@ internal static partial class LiveCallWebhooks
             Direction = "inbound",
             From = voice.From ?? string.Empty,
             To = voice.To ?? string.Empty,
-        }, cancellationToken);
+        });
         return twiml.Connect(agent, callId, context: null, attempt: 1).ToHttpResult();
     }
 

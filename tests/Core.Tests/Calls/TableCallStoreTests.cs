@@ -84,6 +84,71 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-bg"))!.State);
     }
 
+    [Fact]
+    public async Task A_record_queued_if_new_never_replaces_one_already_stored()
+    {
+        var log = new ListLogger();
+        var recorder = new BackgroundCallRecorder(_store, log);
+        await recorder.StartAsync(CancellationToken.None);
+        await _store.UpsertCallAsync(new CallRecord { CallId = "c-live", AgentId = "front-desk", State = CallState.Ended, EndReason = "caller-hung-up" });
+
+        recorder.RecordIfNew(new CallRecord { CallId = "c-live", AgentId = "front-desk", From = "+14155550123" });
+        recorder.RecordIfNew(new CallRecord { CallId = "c-new", AgentId = "front-desk", From = "+14155550123" });
+        await recorder.StopAsync(CancellationToken.None);
+
+        Assert.Empty(log.Errors);
+        var kept = await _store.GetCallAsync("c-live");
+        Assert.Equal((CallState.Ended, "caller-hung-up", ""), (kept!.State, kept.EndReason, kept.From));
+        Assert.Equal("+14155550123", (await _store.GetCallAsync("c-new"))!.From);
+        Assert.False(await _store.AddCallAsync(new CallRecord { CallId = "c-new", AgentId = "front-desk" }));
+    }
+
+    [Fact]
+    public void A_full_queue_drops_rows_with_a_warning_per_thousand_not_per_row()
+    {
+        var log = new ListLogger();
+        var recorder = new BackgroundCallRecorder(_store, log);
+
+        for (var i = 0; i < BackgroundCallRecorder.Capacity + 1000; i++)
+        {
+            recorder.Record(Turn(0, TurnRole.Caller, "hello") with { CallId = $"c-full-{i}", Index = i });
+        }
+
+        Assert.Collection(log.Errors,
+            e => Assert.Contains("(1 rows dropped since start)", e),
+            e => Assert.Contains("(1000 rows dropped since start)", e));
+    }
+
+    [Fact]
+    public async Task Stopping_past_the_hosts_timeout_says_what_was_not_written_instead_of_failing_shutdown()
+    {
+        var log = new ListLogger();
+        var recorder = new BackgroundCallRecorder(new StalledCallStore(), log);
+        await recorder.StartAsync(CancellationToken.None);
+        recorder.Record(new CallRecord { CallId = "c-stalled", AgentId = "front-desk" });
+
+        await recorder.StopAsync(new CancellationToken(canceled: true));
+
+        Assert.Contains(log.Errors, e => e.Contains("1 call store rows not yet written"));
+    }
+
+    /// <summary>Storage that never answers.</summary>
+    private sealed class StalledCallStore : ICallStore
+    {
+        private static readonly TaskCompletionSource Never = new();
+
+        public Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default) => Never.Task;
+
+        public Task<bool> AddCallAsync(CallRecord call, CancellationToken cancellationToken = default) => Never.Task.ContinueWith(_ => true);
+
+        public Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default) => Never.Task;
+
+        public Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default) => Task.FromResult<CallRecord?>(null);
+
+        public Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<TranscriptTurn>>([]);
+    }
+
     private static TranscriptTurn Turn(int index, TurnRole role, string text, double? firstTokenMs = null, int tokens = 0) => new()
     {
         CallId = "c-t", Index = index, Role = role, Text = text, FirstTokenMs = firstTokenMs, TokenCount = tokens,

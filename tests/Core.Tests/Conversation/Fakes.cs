@@ -162,6 +162,17 @@ internal sealed class MemoryRecorder : ICallRecorder
         lock (_rows) _rows.Add(call);
     }
 
+    public void RecordIfNew(CallRecord call)
+    {
+        lock (_rows)
+        {
+            if (!_rows.OfType<CallRecord>().Any(c => c.CallId == call.CallId))
+            {
+                _rows.Add(call);
+            }
+        }
+    }
+
     public void Record(TranscriptTurn turn)
     {
         lock (_rows) _rows.Add(turn);

@@ -53,6 +53,22 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
         return new LiveCallTestApp(app, twilio);
     }
 
+    /// <summary>The record incoming-call queues for the background recorder, once it is written.</summary>
+    public async Task<CallRecord> WaitForCallAsync(string callId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            if (await Calls.GetCallAsync(callId) is { } call)
+            {
+                return call;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No record of call {callId} was written within 10 s.");
+            await Task.Delay(20);
+        }
+    }
+
     public async Task<Agent> AddAgentAsync(Func<Agent, Agent>? change = null)
     {
         var agent = new Agent

@@ -49,8 +49,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var parameters = relay.Elements().Where(e => e.Name.LocalName == "Parameter").ToDictionary(e => (string)e.Attribute("name")!, e => (string)e.Attribute("value")!);
         Assert.Equal(new Dictionary<string, string> { ["callId"] = sid, ["agentId"] = agent.Id }, parameters);
 
-        var record = await _t.Calls.GetCallAsync(sid);
-        Assert.NotNull(record);
+        var record = await _t.WaitForCallAsync(sid);
         Assert.Equal((agent.Id, sid, "inbound", "+14155550123", CallState.InProgress), (record.AgentId, record.CallSid, record.Direction, record.From, record.State));
     }
 
@@ -141,6 +140,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var agent = await _t.AddAgentAsync();
         var sid = LiveCallTestApp.NewCallSid();
         await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(sid));
+        await _t.WaitForCallAsync(sid);
         const string handoff = "{\"reasonCode\":\"live-agent-handoff\",\"reason\":\"caller asked\"}";
 
         var twiml = await RelayActionAsync(agent.Id, sid, 1, ("SessionStatus", "ended"), ("CallStatus", "in-progress"), ("HandoffData", handoff));
@@ -187,6 +187,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var agent = await _t.AddAgentAsync();
         var sid = LiveCallTestApp.NewCallSid();
         await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(sid));
+        await _t.WaitForCallAsync(sid);
         (string, string)[] failure = [("SessionStatus", "failed"), ("ErrorCode", "39001"), ("ErrorMessage", "Network connection to WebSocket server failed")];
 
         var retry = await RelayActionAsync(agent.Id, sid, 1, failure);
@@ -209,6 +210,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var agent = await _t.AddAgentAsync();
         var sid = LiveCallTestApp.NewCallSid();
         await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(sid));
+        await _t.WaitForCallAsync(sid);
 
         using var response = await _t.PostSignedAsync($"/agents/{agent.Id}/call-status",
             LiveCallTestApp.VoiceForm(sid, ("CallStatus", "completed"), ("CallDuration", "42")));

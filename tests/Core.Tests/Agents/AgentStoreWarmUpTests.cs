@@ -1,0 +1,82 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Storage;
+using AgentOS.Voice.TestSupport;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentOS.Voice.Core.Tests.Agents;
+
+public class AgentStoreWarmUpTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task Starting_the_app_makes_the_first_storage_round_trip_before_any_call_asks_for_an_agent()
+    {
+        var prefix = "w" + Guid.NewGuid().ToString("n")[..10];
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:NamePrefix"] = prefix,
+        });
+        builder.Services.AddAgentOsStorage(builder.Configuration);
+        builder.Services.AddAgents();
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var tables = new TableServiceClient(azurite.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await tables.QueryAsync(t => t.Name == prefix + TableAgentStore.TableName).AnyAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The agents table was not created within 10 s of the start.");
+            await Task.Delay(20);
+        }
+
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Storage_that_fails_at_start_is_a_warning_not_a_failed_start()
+    {
+        var logger = new WarningLogger();
+        var warmUp = new AgentStoreWarmUp(new UnreachableStore(), logger);
+
+        await warmUp.StartAsync(CancellationToken.None);
+        await warmUp.StopAsync(CancellationToken.None);
+
+        Assert.Contains(logger.Warnings, w => w.Contains("storage account unreachable"));
+    }
+
+    private sealed class UnreachableStore : IAgentStore
+    {
+        public Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default) =>
+            Task.FromException<Agent?>(new HttpRequestException("storage account unreachable"));
+
+        public Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<Agent> CreateAsync(Agent agent, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<Agent?> UpdateAsync(Agent agent, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<bool> DeleteAsync(string agentId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
+    private sealed class WarningLogger : ILogger<AgentStoreWarmUp>
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+            {
+                lock (Warnings) Warnings.Add(formatter(state, exception));
+            }
+        }
+    }
+}
