@@ -24,8 +24,9 @@ internal sealed partial class RelaySocketSession(
     TimeProvider time,
     ILogger logger)
 {
-    // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) for the
-    // rest of the session. Kept small because every idle call holds one.
+    // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) until the
+    // message is read. Between messages no buffer is held (zero-byte receive), because most calls are idle most of
+    // the time and each held buffer is memory every idle call costs.
     private const int InitialBufferBytes = 1024;
 
     private readonly RelaySocketOutput _output = new(socket, logger);
@@ -41,13 +42,33 @@ internal sealed partial class RelaySocketSession(
         using var onIdle = idle.Token.Register(() => _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout", abort));
         using var onDrain = registry.DrainDeadline.Register(() => _ = CloseAsync(CallEndReasons.ServerShutdown, WebSocketCloseStatus.EndpointUnavailable, "server shutting down", abort));
 
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        byte[]? buffer = null;
         var count = 0;
         var oversized = false;
         try
         {
             while (true)
             {
+                if (buffer is null)
+                {
+                    // Completes once the next frame's header has arrived; control frames are handled inside.
+                    var next = await socket.ReceiveAsync(Memory<byte>.Empty, abort.Token);
+                    if (next.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    if (next.EndOfMessage)
+                    {
+                        // An empty message: nothing to read into a buffer.
+                        idle.CancelAfter(options.IdleTimeout);
+                        LogMalformed(CallId, "empty message");
+                        continue;
+                    }
+
+                    buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                }
+
                 if (count == buffer.Length)
                 {
                     if (buffer.Length >= options.MaxMessageBytes)
@@ -93,6 +114,8 @@ internal sealed partial class RelaySocketSession(
 
                 count = 0;
                 oversized = false;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
@@ -101,7 +124,11 @@ internal sealed partial class RelaySocketSession(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             await FinishAsync();
         }
     }

@@ -221,6 +221,8 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
             await twilio.SendAsync(bad.GetProperty("text").GetString()!);
         }
 
+        // An empty text message: between messages the session waits with a zero-byte receive, which this one completes.
+        await twilio.Socket.SendAsync(Array.Empty<byte>(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
         await twilio.Socket.SendAsync(new byte[] { 1, 2, 3 }, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
         // Over RelayHost:MaxMessageBytes (64 KB), read in many pieces: skipped whole, not half-parsed.
         await twilio.SendAsync("{\"type\":\"prompt\",\"voicePrompt\":\"" + new string('x', 70 * 1024) + "\",\"last\":true}");

@@ -183,9 +183,14 @@ internal sealed class MemoryAgentStore : IAgentStore
     public ConcurrentDictionary<string, Agent> Items { get; } = new();
     public int Reads => Volatile.Read(ref _reads);
 
+    /// <summary>Reads made for calls; the app's warm-up read at start is not one.</summary>
     public Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _reads);
+        if (agentId != AgentStoreWarmUp.NoSuchAgent)
+        {
+            Interlocked.Increment(ref _reads);
+        }
+
         return Task.FromResult(Items.GetValueOrDefault(agentId));
     }
 

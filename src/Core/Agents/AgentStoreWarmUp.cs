@@ -11,7 +11,8 @@ namespace AgentOS.Voice.Agents;
 /// </summary>
 public sealed partial class AgentStoreWarmUp(IAgentStore agents, ILogger<AgentStoreWarmUp> logger) : IHostedService
 {
-    private const string NoSuchAgent = "warm-up-no-such-agent";
+    /// <summary>The id looked up: agent ids are the caller's choice, but this one names itself.</summary>
+    public const string NoSuchAgent = "warm-up-no-such-agent";
 
     private readonly CancellationTokenSource _stopping = new();
     private Task _warming = Task.CompletedTask;
