@@ -52,6 +52,8 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Llm__OpenAI__BaseUrl"] = FakeUrl + "/v1",
             ["Llm__OpenAI__ApiKey"] = "sk-bench",
             ["RelayHost__MaxSessions"] = "100000",
+            // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
+            ["CallRecorder__Writers"] = "1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var setting in options.RelayEnvironment)

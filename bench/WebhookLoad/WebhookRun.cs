@@ -51,6 +51,8 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             ["PublicUrls__RelayBaseUrl"] = "wss://relay.bench.example",
             ["ManagementApi__ApiKeys__0"] = "bench-management-key",
             ["Logging__LogLevel__Default"] = "Warning",
+            // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
+            ["CallRecorder__Writers"] = "1",
         };
         // The handler as built (a framework-dependent dll run by `dotnet`), or as deployed: package.sh's self-contained,
         // ReadyToRun executable.

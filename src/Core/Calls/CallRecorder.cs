@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,19 +19,30 @@ public interface ICallRecorder
     void Record(TranscriptTurn turn);
 }
 
+/// <summary>"CallRecorder" configuration.</summary>
+public sealed class CallRecorderOptions
+{
+    public const string SectionName = "CallRecorder";
+    public const int DefaultWriters = 4;
+
+    /// <summary>
+    /// Storage round trips in flight at once. One caps a process at ~100-200 rows a second against Azure Tables (5-10
+    /// ms each), fewer than 1,000 live calls write (~400); four covers that. Against a storage emulator on the same
+    /// cores (Azurite is one Node thread) parallel writes only add contention: the benchmarks run with one.
+    /// </summary>
+    [Range(1, 64)]
+    public int Writers { get; set; } = DefaultWriters;
+}
+
 /// <summary>
-/// Rows queued per process and written by <see cref="Writers"/> background writers, each call always on the same
-/// writer so its rows land in order. Several writers because one storage round trip at a time (5-10 ms to Azure
-/// Tables) would cap a process at ~100-200 rows a second, fewer than 1,000 live calls produce (~400). Not many more:
-/// each write in flight costs CPU the live calls share, and against local Azurite 16 writers stored no more rows than
-/// one but tripled the webhooks' p99 (bench/README.md). When storage falls so
-/// far behind that <see cref="Capacity"/> rows wait, new rows are dropped with a warning rather than slowing live
-/// calls. On shutdown the queue is drained for as long as the host allows.
+/// Rows queued per process and written by <see cref="CallRecorderOptions.Writers"/> background writers, each call
+/// always on the same writer so its rows land in order. When storage falls so far behind that
+/// <see cref="Capacity"/> rows wait, new rows are dropped with a warning rather than slowing live calls. On shutdown
+/// the queue is drained for as long as the host allows.
 /// </summary>
 public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecorder
 {
     public const int Capacity = 10_000;
-    public const int Writers = 4;
 
     private readonly ICallStore _store;
     private readonly ILogger<BackgroundCallRecorder> _logger;
@@ -39,12 +51,13 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     private int _waiting;
     private long _dropped;
 
-    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger)
+    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger, int writers = CallRecorderOptions.DefaultWriters)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         _store = store;
         _logger = logger;
-        _lanes = new Channel<object>[Writers];
-        for (var i = 0; i < Writers; i++)
+        _lanes = new Channel<object>[writers];
+        for (var i = 0; i < writers; i++)
         {
             _lanes[i] = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
         }
@@ -58,7 +71,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private void Enqueue(object row, string callId)
     {
-        if (Interlocked.Increment(ref _waiting) > Capacity || !_lanes[(uint)callId.GetHashCode() % Writers].Writer.TryWrite(row))
+        if (Interlocked.Increment(ref _waiting) > Capacity || !_lanes[(uint)callId.GetHashCode() % (uint)_lanes.Length].Writer.TryWrite(row))
         {
             Interlocked.Decrement(ref _waiting);
             // Once per thousand: when storage is this far behind, a warning per row would only add to the load.

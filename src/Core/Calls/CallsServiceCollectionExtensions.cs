@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Calls;
 
@@ -14,7 +16,10 @@ public static class CallsServiceCollectionExtensions
         services.TryAddSingleton<TableCallStore>();
         services.TryAddSingleton<ICallStore>(sp => sp.GetRequiredService<TableCallStore>());
         services.TryAddSingleton<ICallContextStore>(sp => sp.GetRequiredService<TableCallStore>());
-        services.TryAddSingleton<BackgroundCallRecorder>();
+        services.AddOptions<CallRecorderOptions>().BindConfiguration(CallRecorderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new BackgroundCallRecorder(
+            sp.GetRequiredService<ICallStore>(), sp.GetRequiredService<ILogger<BackgroundCallRecorder>>(),
+            sp.GetRequiredService<IOptions<CallRecorderOptions>>().Value.Writers));
         services.TryAddSingleton<ICallRecorder>(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         return services;
