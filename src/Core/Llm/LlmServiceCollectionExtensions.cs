@@ -24,6 +24,9 @@ public static class LlmServiceCollectionExtensions
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 EnableMultipleHttp2Connections = true,
+                // An interrupted answer's stream is closed, never drained to its end for reuse of the connection: the
+                // provider must see the close and stop generating (and billing) the rest.
+                MaxResponseDrainSize = 0,
             })
             // The SDKs apply Llm:RequestTimeout themselves; HttpClient's own 100 s would cut long streams short.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
