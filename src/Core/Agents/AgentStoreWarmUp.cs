@@ -9,7 +9,7 @@ namespace AgentOS.Voice.Agents;
 /// Azure, a managed-identity token): ~200 ms of silence for the first caller after a cold start. Misses are never
 /// cached, so this leaves nothing behind.
 /// </summary>
-public sealed partial class AgentStoreWarmUp(IAgentStore agents, ILogger<AgentStoreWarmUp> logger) : IHostedService
+public sealed partial class AgentStoreWarmUp(IAgentStore agents, ILogger<AgentStoreWarmUp> logger) : IHostedLifecycleService
 {
     /// <summary>The id looked up: agent ids are the caller's choice, but this one names itself.</summary>
     public const string NoSuchAgent = "warm-up-no-such-agent";
@@ -17,11 +17,23 @@ public sealed partial class AgentStoreWarmUp(IAgentStore agents, ILogger<AgentSt
     private readonly CancellationTokenSource _stopping = new();
     private Task _warming = Task.CompletedTask;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Before any hosted service starts, the web server included: the first request can arrive as soon as the port
+    /// is open, and the warm-up should be well under way by then, on the other core.
+    /// </summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
         _warming = Task.Run(WarmUpAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

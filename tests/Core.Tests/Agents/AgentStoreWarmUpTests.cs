@@ -43,7 +43,7 @@ public class AgentStoreWarmUpTests(AzuriteFixture azurite) : IClassFixture<Azuri
         var logger = new WarningLogger();
         var warmUp = new AgentStoreWarmUp(new UnreachableStore(), logger);
 
-        await warmUp.StartAsync(CancellationToken.None);
+        await warmUp.StartingAsync(CancellationToken.None);
         await warmUp.StopAsync(CancellationToken.None);
 
         Assert.Contains(logger.Warnings, w => w.Contains("storage account unreachable"));
