@@ -4,10 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace AgentOS.Voice.Agents;
 
 /// <summary>
-/// Looks up an agent that does not exist while the app starts, without holding the start up. Otherwise the first
-/// call's lookup pays for the table's creation and the storage client's first request (JIT, a connection and, in
-/// Azure, a managed-identity token): ~200 ms of silence for the first caller after a cold start. Misses are never
-/// cached, so this leaves nothing behind.
+/// Looks up an agent that does not exist while the app starts, without holding the start up, so the first call's
+/// lookup does not pay for the table's creation and the storage client's first request (JIT, a connection and, in
+/// Azure, a managed-identity token); the first incoming-call took 200-350 ms here, mostly that. The 2-core benchmark
+/// showed no gain from it (bench/README.md). Misses are never cached, so this leaves nothing behind.
 /// </summary>
 public sealed partial class AgentStoreWarmUp(IAgentStore agents, ILogger<AgentStoreWarmUp> logger) : IHostedLifecycleService
 {

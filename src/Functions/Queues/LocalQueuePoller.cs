@@ -14,7 +14,7 @@ namespace AgentOS.Voice.Functions.Queues;
 /// </summary>
 internal sealed class LocalQueuePoller(
     QueueFunctionRegistration function,
-    IServiceProvider services,
+    QueueServiceClient queues,
     IOptions<StorageOptions> storage,
     IOptions<QueueFunctionOptions> options,
     QueueFunctionInvoker invoker,
@@ -22,16 +22,8 @@ internal sealed class LocalQueuePoller(
     ILogger<LocalQueuePoller> logger) : BackgroundService
 {
     private readonly QueueFunctionOptions _options = options.Value;
-    // Built only when polling locally: under the Functions host (which delivers the messages itself) creating the
-    // storage client would only add to every cold start.
-    private readonly Lazy<QueueClient> _queue = new(() =>
-        services.GetRequiredService<QueueServiceClient>().GetPrefixedQueueClient(storage.Value, function.QueueName));
-    private readonly Lazy<QueueClient> _poison = new(() =>
-        services.GetRequiredService<QueueServiceClient>().GetPrefixedQueueClient(storage.Value, StorageNames.PoisonQueueName(function.QueueName)));
-
-    private QueueClient Queue => _queue.Value;
-
-    private QueueClient Poison => _poison.Value;
+    private readonly QueueClient _queue = queues.GetPrefixedQueueClient(storage.Value, function.QueueName);
+    private readonly QueueClient _poison = queues.GetPrefixedQueueClient(storage.Value, StorageNames.PoisonQueueName(function.QueueName));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,7 +32,7 @@ internal sealed class LocalQueuePoller(
             return;
         }
 
-        logger.LogInformation("{Function} polls queue {Queue} locally", function.FunctionName, Queue.Name);
+        logger.LogInformation("{Function} polls queue {Queue} locally", function.FunctionName, _queue.Name);
         var wait = _options.MinPollingInterval;
         var ready = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -49,12 +41,12 @@ internal sealed class LocalQueuePoller(
             {
                 if (!ready)
                 {
-                    await Queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-                    await Poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    await _poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                     ready = true;
                 }
 
-                QueueMessage[] batch = await Queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
+                QueueMessage[] batch = await _queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken);
                 if (batch.Length > 0)
                 {
                     await Task.WhenAll(batch.Select(m => ProcessAsync(m, stoppingToken)));
@@ -68,7 +60,7 @@ internal sealed class LocalQueuePoller(
             }
             catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException)
             {
-                logger.LogWarning(e, "{Function}: reading queue {Queue} failed; trying again", function.FunctionName, Queue.Name);
+                logger.LogWarning(e, "{Function}: reading queue {Queue} failed; trying again", function.FunctionName, _queue.Name);
             }
 
             try
@@ -102,25 +94,25 @@ internal sealed class LocalQueuePoller(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-attempt: let the next reader have it at once rather than after the visibility timeout.
-            await TryAsync(() => Queue.UpdateMessageAsync(stored.MessageId, stored.PopReceipt, visibilityTimeout: TimeSpan.Zero), stored);
+            await TryAsync(() => _queue.UpdateMessageAsync(stored.MessageId, stored.PopReceipt, visibilityTimeout: TimeSpan.Zero), stored);
             return;
         }
 
         if (result.Succeeded)
         {
-            await TryAsync(() => Queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
+            await TryAsync(() => _queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
         }
         else if (result.Poisoned)
         {
             // The original stored text goes to the poison queue unchanged, as the host does; delete only once it is there.
-            if (await TryAsync(() => Poison.SendMessageAsync(raw, timeToLive: TimeSpan.FromSeconds(-1)), stored))
+            if (await TryAsync(() => _poison.SendMessageAsync(raw, timeToLive: TimeSpan.FromSeconds(-1)), stored))
             {
-                await TryAsync(() => Queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
+                await TryAsync(() => _queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
             }
         }
         else
         {
-            await TryAsync(() => Queue.UpdateMessageAsync(stored.MessageId, stored.PopReceipt, visibilityTimeout: _options.RetryDelay), stored);
+            await TryAsync(() => _queue.UpdateMessageAsync(stored.MessageId, stored.PopReceipt, visibilityTimeout: _options.RetryDelay), stored);
         }
     }
 

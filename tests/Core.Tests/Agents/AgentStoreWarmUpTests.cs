@@ -5,7 +5,6 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentOS.Voice.Core.Tests.Agents;
 
@@ -40,7 +39,7 @@ public class AgentStoreWarmUpTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [Fact]
     public async Task Storage_that_fails_at_start_is_a_warning_not_a_failed_start()
     {
-        var logger = new WarningLogger();
+        var logger = new ListLogger<AgentStoreWarmUp>();
         var warmUp = new AgentStoreWarmUp(new UnreachableStore(), logger);
 
         await warmUp.StartingAsync(CancellationToken.None);
@@ -61,22 +60,5 @@ public class AgentStoreWarmUpTests(AzuriteFixture azurite) : IClassFixture<Azuri
         public Task<Agent?> UpdateAsync(Agent agent, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string agentId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    }
-
-    private sealed class WarningLogger : ILogger<AgentStoreWarmUp>
-    {
-        public List<string> Warnings { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel == LogLevel.Warning)
-            {
-                lock (Warnings) Warnings.Add(formatter(state, exception));
-            }
-        }
     }
 }

@@ -68,7 +68,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task The_background_recorder_writes_everything_queued_before_it_stops()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<BackgroundCallRecorder>();
         var recorder = new BackgroundCallRecorder(_store, log);
         await recorder.StartAsync(CancellationToken.None);
         for (var i = 0; i < 20; i++)
@@ -79,7 +79,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         recorder.Record(new CallRecord { CallId = "c-bg", AgentId = "front-desk", State = CallState.Ended });
         await recorder.StopAsync(CancellationToken.None);
 
-        Assert.Empty(log.Errors);
+        Assert.Empty(log.Warnings);
         Assert.Equal(20, (await _store.GetTranscriptAsync("c-bg")).Count);
         Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-bg"))!.State);
     }
@@ -87,7 +87,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task A_record_queued_if_new_never_replaces_one_already_stored()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<BackgroundCallRecorder>();
         var recorder = new BackgroundCallRecorder(_store, log);
         await recorder.StartAsync(CancellationToken.None);
         await _store.UpsertCallAsync(new CallRecord { CallId = "c-live", AgentId = "front-desk", State = CallState.Ended, EndReason = "caller-hung-up" });
@@ -96,7 +96,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         recorder.RecordIfNew(new CallRecord { CallId = "c-new", AgentId = "front-desk", From = "+14155550123" });
         await recorder.StopAsync(CancellationToken.None);
 
-        Assert.Empty(log.Errors);
+        Assert.Empty(log.Warnings);
         var kept = await _store.GetCallAsync("c-live");
         Assert.Equal((CallState.Ended, "caller-hung-up", ""), (kept!.State, kept.EndReason, kept.From));
         Assert.Equal("+14155550123", (await _store.GetCallAsync("c-new"))!.From);
@@ -106,7 +106,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public void A_full_queue_drops_rows_with_a_warning_per_thousand_not_per_row()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<BackgroundCallRecorder>();
         var recorder = new BackgroundCallRecorder(_store, log);
 
         for (var i = 0; i < BackgroundCallRecorder.Capacity + 1000; i++)
@@ -114,7 +114,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
             recorder.Record(Turn(0, TurnRole.Caller, "hello") with { CallId = $"c-full-{i}", Index = i });
         }
 
-        Assert.Collection(log.Errors,
+        Assert.Collection(log.Warnings,
             e => Assert.Contains("(1 rows dropped since start)", e),
             e => Assert.Contains("(1000 rows dropped since start)", e));
     }
@@ -122,14 +122,14 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task Stopping_past_the_hosts_timeout_says_what_was_not_written_instead_of_failing_shutdown()
     {
-        var log = new ListLogger();
+        var log = new ListLogger<BackgroundCallRecorder>();
         var recorder = new BackgroundCallRecorder(new StalledCallStore(), log);
         await recorder.StartAsync(CancellationToken.None);
         recorder.Record(new CallRecord { CallId = "c-stalled", AgentId = "front-desk" });
 
         await recorder.StopAsync(new CancellationToken(canceled: true));
 
-        Assert.Contains(log.Errors, e => e.Contains("1 call store rows not yet written"));
+        Assert.Contains(log.Warnings, e => e.Contains("1 call store rows not yet written"));
     }
 
     /// <summary>Storage that never answers.</summary>
@@ -154,21 +154,4 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         CallId = "c-t", Index = index, Role = role, Text = text, FirstTokenMs = firstTokenMs, TokenCount = tokens,
         At = new DateTimeOffset(2026, 11, 25, 9, 0, index, TimeSpan.Zero),
     };
-}
-
-internal sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<BackgroundCallRecorder>
-{
-    public List<string> Errors { get; } = [];
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning)
-        {
-            lock (Errors) Errors.Add(formatter(state, exception) + " " + exception);
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentOS.Voice.Twilio.ConversationRelay;
 
 namespace AgentOS.Voice.Simulator.Relay;
 
@@ -42,8 +43,9 @@ internal readonly record struct IncomingMessage(string? Type, string? Token, boo
                 }
                 else if (reader.ValueTextEquals("handoffData"u8))
                 {
+                    // A string per the protocol; an app that sends an object is recorded verbatim so tests can see it.
                     reader.Read();
-                    handoff = ReadAsText(ref reader, json);
+                    handoff = JsonValueText.Read(ref reader, json);
                 }
                 else
                 {
@@ -58,23 +60,5 @@ internal readonly record struct IncomingMessage(string? Type, string? Token, boo
         }
 
         return new IncomingMessage(type, token, last, handoff);
-    }
-
-    // handoffData must be a string per the protocol; an app that sends an object is recorded verbatim so tests can see it.
-    private static string? ReadAsText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.String:
-                return reader.GetString();
-            case JsonTokenType.Null:
-                return null;
-            case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                var start = (int)reader.TokenStartIndex;
-                reader.Skip();
-                return System.Text.Encoding.UTF8.GetString(json[start..((int)reader.TokenStartIndex + 1)]);
-            default:
-                return System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
-        }
     }
 }

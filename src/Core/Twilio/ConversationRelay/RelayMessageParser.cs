@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace AgentOS.Voice.Twilio.ConversationRelay;
@@ -180,24 +179,10 @@ public static class RelayMessageParser
         }
     }
 
-    /// <summary>Strings as they are; numbers, booleans, objects and arrays as their JSON text.</summary>
     private static string? ReadLenient(ref Utf8JsonReader reader, ReadOnlySpan<byte> source)
     {
         reader.Read();
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.String:
-                return reader.GetString();
-            case JsonTokenType.Null:
-                return null;
-            case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                var start = (int)reader.TokenStartIndex;
-                reader.Skip();
-                // After Skip() the reader sits on the matching end token, so the raw value ends where it has read to.
-                return Encoding.UTF8.GetString(source[start..(int)reader.BytesConsumed]);
-            default:
-                return Encoding.UTF8.GetString(reader.ValueSpan);
-        }
+        return JsonValueText.Read(ref reader, source);
     }
 
     private static Dictionary<string, string>? ReadParameters(ref Utf8JsonReader reader, ReadOnlySpan<byte> source)
