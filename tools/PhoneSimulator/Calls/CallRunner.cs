@@ -23,60 +23,53 @@ internal sealed class CallRunner
     /// <summary>Set while a voicemail greeting runs and after; null when the callee is not a voicemail box.</summary>
     public bool? BeepDone { get; private set; }
 
-    public async Task RunOutboundAsync()
+    public Task RunOutboundAsync() => RunAsync(async token =>
     {
         var request = _call.Request!;
-        var token = _call.HangUp.Token;
-        try
+        await ProgressAsync("initiated", "initiated", token);
+        await _context.DelayAsync(0.5, token);
+        await ProgressAsync("ringing", "ringing", token);
+        switch (_callee.Kind)
         {
-            await ProgressAsync("initiated", "initiated", token);
-            await _context.DelayAsync(0.5, token);
-            await ProgressAsync("ringing", "ringing", token);
-            switch (_callee.Kind)
-            {
-                case NumberKind.Busy:
-                    await _context.DelayAsync(2, token);
-                    await FinishAsync("busy");
-                    return;
-                case NumberKind.NoAnswer:
-                    await _context.DelayAsync(request.Timeout, token);
-                    await FinishAsync("no-answer");
-                    return;
-                case NumberKind.Failed:
-                    await _context.DelayAsync(0.5, token);
-                    await FinishAsync("failed");
-                    return;
-            }
+            case NumberKind.Busy:
+                await _context.DelayAsync(2, token);
+                await FinishAsync("busy");
+                return;
+            case NumberKind.NoAnswer:
+                await _context.DelayAsync(request.Timeout, token);
+                await FinishAsync("no-answer");
+                return;
+            case NumberKind.Failed:
+                await _context.DelayAsync(0.5, token);
+                await FinishAsync("failed");
+                return;
+        }
 
-            await _context.DelayAsync(1, token);
-            await AnswerAsync(token);
-            var extra = await StartMachineDetectionAsync(token);
-            var first = await _executor.FetchAsync(request.Source, "voice url", "in-progress", extra, null, token);
-            await _executor.RunAsync(first, token);
-            await FinishAsync("completed");
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            await FinishAsync(_answeredAt is null ? "canceled" : "completed");
-        }
-        catch (Exception ex)
-        {
-            _call.Log(new CallError($"simulator fault: {ex.Message}"));
-            await FinishAsync("failed");
-        }
-    }
+        await _context.DelayAsync(1, token);
+        await AnswerAsync(token);
+        var extra = await StartMachineDetectionAsync(token);
+        var first = await _executor.FetchAsync(request.Source, "voice url", "in-progress", extra, null, token);
+        await _executor.RunAsync(first, token);
+        await FinishAsync("completed");
+    });
 
-    public async Task RunInboundAsync(string webhookUrl)
+    public Task RunInboundAsync(string webhookUrl) => RunAsync(async token =>
+    {
+        _call.SetStatus("ringing");
+        var first = await _executor.FetchAsync(TwimlSource.FromUrl(webhookUrl), "incoming call webhook", "ringing", [], null, token);
+        // Twilio answers even when the webhook fails: the caller hears "an application error has occurred".
+        await AnswerAsync(token);
+        await _executor.RunAsync(first, token);
+        await FinishAsync("completed");
+    });
+
+    /// <summary>Runs a call to its end: a hang-up ends it as canceled or completed, a fault of ours as failed.</summary>
+    private async Task RunAsync(Func<CancellationToken, Task> call)
     {
         var token = _call.HangUp.Token;
         try
         {
-            _call.SetStatus("ringing");
-            var first = await _executor.FetchAsync(TwimlSource.FromUrl(webhookUrl), "incoming call webhook", "ringing", [], null, token);
-            // Twilio answers even when the webhook fails: the caller hears "an application error has occurred".
-            await AnswerAsync(token);
-            await _executor.RunAsync(first, token);
-            await FinishAsync("completed");
+            await call(token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
