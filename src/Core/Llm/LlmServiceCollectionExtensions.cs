@@ -25,11 +25,13 @@ public static class LlmServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 EnableMultipleHttp2Connections = true,
                 // An interrupted answer's stream is closed, never drained to its end for reuse of the connection: the
-                // provider must see the close and stop generating (and billing) the rest.
+                // provider must see the close and stop generating (and billing) the rest. Over HTTP/2 (PreferHttp2Handler)
+                // that resets the stream only; over HTTP/1.1 it costs the connection.
                 MaxResponseDrainSize = 0,
             })
             // The SDKs apply Llm:RequestTimeout themselves; HttpClient's own 100 s would cut long streams short.
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(() => new PreferHttp2Handler());
 
         // The standard resilience handler added to every client by AddServiceDefaults would retry a live turn and
         // cap a stream at its total timeout; neither suits a caller waiting on the line. The removal API is marked

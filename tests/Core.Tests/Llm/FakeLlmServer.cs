@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ using Microsoft.Extensions.Logging;
 namespace AgentOS.Voice.Core.Tests.Llm;
 
 /// <summary>What the fake provider received.</summary>
-internal sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body)
+/// <remarks><paramref name="Protocol"/> is the HTTP version it came over ("HTTP/2"); <paramref name="ConnectionId"/> tells connections apart.</remarks>
+internal sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Body, string Protocol, string ConnectionId)
 {
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 
@@ -45,7 +47,7 @@ internal sealed class FakeLlmServer : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public static async Task<FakeLlmServer> StartAsync(Func<HttpContext, RecordedRequest, Task> respond)
+    public static async Task<FakeLlmServer> StartAsync(Func<HttpContext, RecordedRequest, Task> respond, Action<ListenOptions>? listen = null)
     {
         FakeLlmServer? server = null;
         var app = await LoopbackApp.StartAsync(a => a.Run(async context =>
@@ -53,10 +55,12 @@ internal sealed class FakeLlmServer : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-            var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body);
+            var request = new RecordedRequest(
+                context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body,
+                context.Request.Protocol, context.Connection.Id);
             server!.Requests.Enqueue(request);
             await respond(context, request);
-        }));
+        }), listen);
         return server = new FakeLlmServer(app, new Uri(app.BaseUrl() + "/"));
     }
 
@@ -94,10 +98,20 @@ internal sealed class FakeLlmServer : IAsyncDisposable
 /// <summary>Builds the LLM services the way a host does, from in-memory configuration.</summary>
 internal static class LlmTestServices
 {
-    public static ServiceProvider Build(IDictionary<string, string?> settings)
+    /// <param name="settings">Configuration, e.g. Llm:OpenAI:BaseUrl.</param>
+    /// <param name="trustTestCertificate">Trust <see cref="TestCertificate"/> on the LLM HttpClient, for a fake on TLS.</param>
+    public static ServiceProvider Build(IDictionary<string, string?> settings, bool trustTestCertificate = false)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection().AddLogging().AddLlm(configuration).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddLlm(configuration);
+        if (trustTestCertificate)
+        {
+            // Configures the product's own SocketsHttpHandler, so its pooling and drain settings stay as they are.
+            services.AddHttpClient(LlmClientProvider.HttpClientName).ConfigurePrimaryHttpMessageHandler((handler, _) =>
+                ((SocketsHttpHandler)handler).SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => TestCertificate.IsLoopback(certificate));
+        }
+
+        return services.BuildServiceProvider();
     }
 
     public static Agent Agent(string provider, string model, IReadOnlyList<ScriptStep>? script = null) => new()
