@@ -19,6 +19,11 @@ param twilioAccountSid string
 @description('Public https base URL Twilio uses for the Functions app (custom domain); empty uses the default host name.')
 param functionsPublicBaseUrl string = ''
 
+@description('Always-ready instances for the HTTP functions (Twilio webhooks, TwiML, management API). 0 lets them scale to zero: cheaper, but the first call after a quiet spell waits for a cold start while the caller hears ringing.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttpInstances int = 1
+
 var baseName = 'agentos-voice-${environmentName}'
 var tags = { application: 'agentos-voice', environment: environmentName }
 var compactName = toLower(replace('agvoice${environmentName}${uniqueString(resourceGroup().id)}', '-', ''))
@@ -115,6 +120,7 @@ module functions 'modules/functions.bicep' = {
     identityId: functionsIdentity.id
     identityClientId: functionsIdentity.properties.clientId
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
     appSettings: union(sharedSettings, {
       AzureWebJobsStorage__accountName: storage.outputs.accountName
       AzureWebJobsStorage__credential: 'managedidentity'

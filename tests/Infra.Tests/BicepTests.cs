@@ -48,6 +48,20 @@ public class BicepTests
         Assert.Contains("\"name\": \"custom\"", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Http_functions_keep_an_always_ready_instance_by_default()
+    {
+        var template = Compile();
+
+        // The webhooks answer a ringing caller: by default one instance of the 'http' group is always warm.
+        var parameter = template.GetProperty("parameters").GetProperty("alwaysReadyHttpInstances");
+        Assert.Equal(1, parameter.GetProperty("defaultValue").GetInt32());
+        Assert.Equal(0, parameter.GetProperty("minValue").GetInt32());
+        var alwaysReady = Assert.Single(FindAll(template, "alwaysReady")).GetString();
+        Assert.Contains("'http'", alwaysReady, StringComparison.Ordinal);
+        Assert.Contains("alwaysReadyHttpInstances", alwaysReady, StringComparison.Ordinal);
+    }
+
     private static JsonElement Compile()
     {
         var (exit, output) = Run("build", MainBicep, "--stdout");

@@ -12,6 +12,14 @@ param appSettings object
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+// Twilio asks for TwiML while the caller hears ringing. A cold instance first starts the Functions host, then our
+// handler (0.5-1 s to its first TwiML on 2 cores, bench/README.md), and the caller hears all of it. Always-ready
+// instances of the HTTP group ('http' covers every HTTP-triggered function) take the first call warm; they are billed
+// as a baseline even when idle, so 0 is allowed for environments that can wait.
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttpInstances int = 1
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${baseName}'
   location: location
@@ -49,6 +57,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: 2048
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
       }
     }
     siteConfig: {
