@@ -2,8 +2,10 @@ using AgentOS.Voice.Bench.FakeLlm;
 
 // A stand-in for OpenAI's chat-completions endpoint with a set time to first token and token rate, run as its own
 // process so its CPU is measured apart from RelayHost's. Settings: FakeLlm:TtftMs, FakeLlm:TokensPerSecond,
-// FakeLlm:Tokens (environment FakeLlm__TtftMs=200 etc.), ASPNETCORE_URLS for the port.
+// FakeLlm:Tokens (environment FakeLlm__TtftMs=200 etc.), ASPNETCORE_URLS or Kestrel:Endpoints for the ports.
 var builder = WebApplication.CreateSlimBuilder(args);
+// Endpoints come from Kestrel:Endpoints (the load tool sets an LLM endpoint, TLS as providers use, and a plain control one).
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Logging.ClearProviders();
 builder.Services.AddOptions<FakeLlmOptions>()
     .Bind(builder.Configuration.GetSection(FakeLlmOptions.SectionName))

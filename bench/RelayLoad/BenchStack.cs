@@ -3,6 +3,8 @@ using System.Globalization;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
 using AgentOS.Voice.Storage;
+using System.Security.Cryptography.X509Certificates;
+using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
@@ -19,25 +21,47 @@ internal sealed class BenchStack : IAsyncDisposable
     public const string AgentId = "bench";
 
     private readonly BenchProcesses _processes = new();
+    private DirectoryInfo? _certificateFolder;
 
     public int RelayPort { get; } = BenchProcesses.FreePort();
     public int FakePort { get; } = BenchProcesses.FreePort();
+    public int FakeControlPort { get; } = BenchProcesses.FreePort();
     public Process Relay { get; private set; } = null!;
     public Process Fake { get; private set; } = null!;
     public Process Azurite { get; private set; } = null!;
     public string RelayWsUrl => $"ws://127.0.0.1:{RelayPort}/agents/{AgentId}/ws";
-    public string FakeUrl => $"http://127.0.0.1:{FakePort}";
+    /// <summary>The fake's /stats and /healthz, always plain http.</summary>
+    public string FakeControlUrl => $"http://127.0.0.1:{FakeControlPort}";
 
     public async Task StartAsync(string root, LoadOptions options, CancellationToken cancellationToken)
     {
-        var fake = BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll");
-        Fake = _processes.Start("fake-llm", "dotnet", [fake], new Dictionary<string, string>
+        var tls = options.LlmTransport != LlmTransport.Plain;
+        var llmUrl = $"{(tls ? "https" : "http")}://127.0.0.1:{FakePort}";
+        var fakeEnvironment = new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = FakeUrl,
+            ["Kestrel__Endpoints__Llm__Url"] = llmUrl,
+            ["Kestrel__Endpoints__Control__Url"] = FakeControlUrl,
             ["FakeLlm__TtftMs"] = options.TtftMs.ToString(CultureInfo.InvariantCulture),
             ["FakeLlm__TokensPerSecond"] = options.TokensPerSecond.ToString(CultureInfo.InvariantCulture),
             ["FakeLlm__Tokens"] = options.Tokens.ToString(CultureInfo.InvariantCulture),
-        }, Path.GetDirectoryName(fake));
+        };
+        var relayTrust = new Dictionary<string, string>();
+        if (tls)
+        {
+            // The tests' in-memory certificate for 127.0.0.1: the fake serves it, and RelayHost trusts it through
+            // OpenSSL's SSL_CERT_FILE, so the product's HttpClient validates it as it would a provider's.
+            _certificateFolder = Directory.CreateTempSubdirectory("relay-load-tls-");
+            var pfx = Path.Combine(_certificateFolder.FullName, "fake-llm.pfx");
+            var pem = Path.Combine(_certificateFolder.FullName, "fake-llm.pem");
+            await File.WriteAllBytesAsync(pfx, TestCertificate.Loopback.Export(X509ContentType.Pkcs12), cancellationToken);
+            await File.WriteAllTextAsync(pem, TestCertificate.Loopback.ExportCertificatePem(), cancellationToken);
+            fakeEnvironment["Kestrel__Endpoints__Llm__Certificate__Path"] = pfx;
+            fakeEnvironment["Kestrel__Endpoints__Llm__Protocols"] = options.LlmTransport == LlmTransport.H2 ? "Http1AndHttp2" : "Http1";
+            relayTrust["SSL_CERT_FILE"] = pem;
+        }
+
+        var fake = BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll");
+        Fake = _processes.Start("fake-llm", "dotnet", [fake], fakeEnvironment, Path.GetDirectoryName(fake));
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
         await SeedAgentAsync(connectionString, cancellationToken);
 
@@ -49,13 +73,18 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Twilio__AuthToken"] = AuthToken,
             ["PublicUrls__RelayBaseUrl"] = $"ws://127.0.0.1:{RelayPort}",
             ["PublicUrls__FunctionsBaseUrl"] = "http://127.0.0.1:1",
-            ["Llm__OpenAI__BaseUrl"] = FakeUrl + "/v1",
+            ["Llm__OpenAI__BaseUrl"] = llmUrl + "/v1",
             ["Llm__OpenAI__ApiKey"] = "sk-bench",
             ["RelayHost__MaxSessions"] = "100000",
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in relayTrust)
+        {
+            relayEnvironment[key] = value;
+        }
+
         foreach (var setting in options.RelayEnvironment)
         {
             var eq = setting.IndexOf('=');
@@ -66,7 +95,7 @@ internal sealed class BenchStack : IAsyncDisposable
         Relay = _processes.Start("relayhost", "dotnet", [relay], relayEnvironment, Path.GetDirectoryName(relay));
         using var http = new HttpClient();
         await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
-        await BenchProcesses.WaitForHealthAsync(http, $"{FakeUrl}/healthz", Fake, cancellationToken);
+        await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
     }
 
     private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
@@ -88,6 +117,7 @@ internal sealed class BenchStack : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _processes.Dispose();
+        _certificateFolder?.Delete(recursive: true);
         return ValueTask.CompletedTask;
     }
 }

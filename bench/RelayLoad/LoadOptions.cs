@@ -21,4 +21,13 @@ internal sealed record LoadOptions
     public string? Output { get; init; }
     /// <summary>Extra RelayHost settings (KEY=VALUE environment variables), to compare a runtime or product setting.</summary>
     public IReadOnlyList<string> RelayEnvironment { get; init; } = [];
+    /// <summary>How RelayHost reaches the fake LLM.</summary>
+    public LlmTransport LlmTransport { get; init; } = LlmTransport.H2;
 }
+
+/// <summary>
+/// The fake LLM's endpoint: TLS offering HTTP/2 as OpenAI, Anthropic and Azure OpenAI do (the default), TLS with
+/// HTTP/1.1 only, or plain http. It decides what an interrupt costs: over HTTP/2 it resets one stream, over HTTP/1.1
+/// it closes the connection and the next turn connects again.
+/// </summary>
+internal enum LlmTransport { H2, H1, Plain }

@@ -60,7 +60,7 @@ internal static class LoadReport
 
         Console.WriteLine();
         Console.WriteLine($"== RelayHost load: {options.Sessions} sessions, one turn per session every {options.TurnInterval.TotalSeconds:F0} s, " +
-                          $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens ==");
+                          $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens; LLM over {options.LlmTransport} ==");
         Console.WriteLine($"turns counted {counted.Count} (interrupted {interrupted.Count}), errors {errors.Count}, answers not completed {incomplete}");
         Console.WriteLine("first token, ms (prompt sent → first token received):");
         Console.WriteLine($"  overhead = TTFT − {options.TtftMs}      {s["overheadRawMs"]}");
@@ -89,7 +89,7 @@ internal static class LoadReport
             {
                 options.Sessions, Duration = options.Duration.TotalSeconds, Warmup = options.Warmup.TotalSeconds,
                 TurnInterval = options.TurnInterval.TotalSeconds, options.TtftMs, options.TokensPerSecond, options.Tokens,
-                options.InterruptEvery, options.InterruptAfterTokens,
+                options.InterruptEvery, options.InterruptAfterTokens, LlmTransport = options.LlmTransport.ToString(),
             }, JsonSerializerOptions.Web),
             ["turnsCounted"] = counted.Count,
             ["interrupts"] = interrupted.Count,

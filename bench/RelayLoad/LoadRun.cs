@@ -181,6 +181,6 @@ internal sealed class LoadRun(string root, LoadOptions options)
     private static async Task<JsonNode> FetchFakeStatsAsync(BenchStack stack, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        return (await http.GetFromJsonAsync<JsonNode>($"{stack.FakeUrl}/stats", cancellationToken))!;
+        return (await http.GetFromJsonAsync<JsonNode>($"{stack.FakeControlUrl}/stats", cancellationToken))!;
     }
 }

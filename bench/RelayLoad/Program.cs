@@ -12,11 +12,12 @@ var tokens = new Option<int>("--tokens") { Description = "Tokens per fake answer
 var interruptEvery = new Option<int>("--interrupt-every") { Description = "Interrupt every n-th turn (0: never)", DefaultValueFactory = _ => 3 };
 var idle = new Option<bool>("--idle") { Description = "Open idle signed sessions and measure RelayHost memory per session" };
 var relayEnv = new Option<string[]>("--relay-env") { Description = "Extra RelayHost environment setting KEY=VALUE (repeatable), e.g. DOTNET_gcServer=0", AllowMultipleArgumentsPerToken = false };
+var llmTransport = new Option<LlmTransport>("--llm-transport") { Description = "How RelayHost reaches the fake LLM: H2 (TLS offering HTTP/2, as the providers do), H1 (TLS, HTTP/1.1 only), Plain (http)", DefaultValueFactory = _ => LlmTransport.H2 };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, output,
+    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -33,6 +34,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Idle = parse.GetValue(idle),
         Output = parse.GetValue(output),
         RelayEnvironment = parse.GetValue(relayEnv) ?? [],
+        LlmTransport = parse.GetValue(llmTransport),
     };
     if (options.RelayEnvironment.FirstOrDefault(e => e.IndexOf('=') < 1) is { } bad)
     {
