@@ -10,14 +10,19 @@ namespace AgentOS.Voice.Bench.FakeLlm;
 /// </summary>
 public sealed class StreamRecord
 {
+    private long _abortedAt;
+
     public string Tag { get; set; } = "";
     public long ReceivedAt { get; set; }
     public long FirstTokenAt { get; set; }
     public long LastTokenAt { get; set; }
     public int TokensWritten { get; set; }
     /// <summary>When Kestrel saw the client close the stream before the answer ended; 0 when it did not.</summary>
-    public long AbortedAt { get; set; }
+    public long AbortedAt { get => Volatile.Read(ref _abortedAt); set => _abortedAt = value; }
     public bool Completed { get; set; }
+
+    /// <summary>The first of the two places that see the close records it (see ChatCompletionStream).</summary>
+    internal bool TryMarkAborted(long at) => Interlocked.CompareExchange(ref _abortedAt, at, 0) == 0;
 }
 
 public sealed class FakeLlmStats
@@ -52,8 +57,10 @@ public sealed class RequestLog
 
     public void Aborted(StreamRecord record, long at)
     {
-        record.AbortedAt = at;
-        Interlocked.Increment(ref _aborted);
+        if (record.TryMarkAborted(at))
+        {
+            Interlocked.Increment(ref _aborted);
+        }
     }
 
     public void Late(double ms) => _lateness.Enqueue(ms);

@@ -34,6 +34,11 @@ internal static class LoadReport
         var closed = interrupted.Where(t => streams.TryGetValue(t.Tag, out var s) && s.AbortedAt > 0).ToList();
         var closeMs = closed.Select(t => Ms(t.InterruptSentAt!.Value, streams[t.Tag].AbortedAt)).ToList();
         var notClosed = interrupted.Count - closed.Count;
+        // What the fake did with a stream it never saw closed: still writing long after the interrupt means the stream
+        // was left open; finished all its tokens before the interrupt was sent means there was nothing left to close.
+        var notClosedSamples = interrupted.Except(closed).Take(10).Select(t => streams.TryGetValue(t.Tag, out var f)
+            ? $"{t.Tag}: the fake wrote {f.TokensWritten} tokens (completed: {f.Completed}), its last {Ms(t.InterruptSentAt!.Value, f.LastTokenAt):F1} ms after the interrupt was sent"
+            : $"{t.Tag}: the fake has no stream for it").ToList();
         var stale = interrupted.Select(t => (double)t.StaleTokens).ToList();
         var staleLate = interrupted.Where(t => t.StaleLatenessMs is not null).Select(t => t.StaleLatenessMs!.Value).ToList();
         var fakeLate = fake["latenessMs"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
@@ -70,6 +75,11 @@ internal static class LoadReport
         Console.WriteLine($"  fake's first-token lateness    {s["fakeFirstTokenLatenessMs"]}");
         Console.WriteLine("interrupts:");
         Console.WriteLine($"  interrupt sent → LLM stream closed at fake, ms {s["interruptToStreamClosedMs"]}   (streams never closed: {notClosed})");
+        foreach (var sample in notClosedSamples)
+        {
+            Console.WriteLine($"    never closed: {sample}");
+        }
+
         Console.WriteLine($"  stale tokens per interrupted answer         {s["staleTokensPerInterrupt"]}   (total {stale.Sum():F0})");
         Console.WriteLine($"  last stale token after the interrupt, ms    {s["lastStaleTokenAfterInterruptMs"]}");
         Console.WriteLine("how busy the tools were:");
@@ -94,6 +104,7 @@ internal static class LoadReport
             ["turnsCounted"] = counted.Count,
             ["interrupts"] = interrupted.Count,
             ["streamsNotClosedAfterInterrupt"] = notClosed,
+            ["streamsNotClosedSamples"] = new JsonArray([.. notClosedSamples.Select(n => (JsonNode)JsonValue.Create(n)!)]),
             ["errors"] = errors.Count,
             ["errorSamples"] = new JsonArray([.. errors.Distinct().Take(10).Select(e => (JsonNode)JsonValue.Create(e)!)]),
             ["answersNotCompleted"] = incomplete,
