@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
 using AgentOS.Voice.Storage;
-using System.Security.Cryptography.X509Certificates;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -45,7 +45,7 @@ internal sealed class BenchStack : IAsyncDisposable
             ["FakeLlm__TokensPerSecond"] = options.TokensPerSecond.ToString(CultureInfo.InvariantCulture),
             ["FakeLlm__Tokens"] = options.Tokens.ToString(CultureInfo.InvariantCulture),
         };
-        var relayTrust = new Dictionary<string, string>();
+        string? trustedCertificates = null;
         if (tls)
         {
             // The tests' in-memory certificate for 127.0.0.1: the fake serves it, and RelayHost trusts it through
@@ -57,7 +57,7 @@ internal sealed class BenchStack : IAsyncDisposable
             await File.WriteAllTextAsync(pem, TestCertificate.Loopback.ExportCertificatePem(), cancellationToken);
             fakeEnvironment["Kestrel__Endpoints__Llm__Certificate__Path"] = pfx;
             fakeEnvironment["Kestrel__Endpoints__Llm__Protocols"] = options.LlmTransport == LlmTransport.H2 ? "Http1AndHttp2" : "Http1";
-            relayTrust["SSL_CERT_FILE"] = pem;
+            trustedCertificates = pem;
         }
 
         var fake = BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll");
@@ -80,9 +80,9 @@ internal sealed class BenchStack : IAsyncDisposable
             ["CallRecorder__Writers"] = "1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        foreach (var (key, value) in relayTrust)
+        if (trustedCertificates is not null)
         {
-            relayEnvironment[key] = value;
+            relayEnvironment["SSL_CERT_FILE"] = trustedCertificates;
         }
 
         foreach (var setting in options.RelayEnvironment)
