@@ -19,13 +19,18 @@ internal sealed class Switchboard(SimulatorContext context)
 
     public SimulatedCall? Find(string sid) => _bySid.GetValueOrDefault(sid);
 
-    public SimulatedCall PlaceOutbound(CallRequest request)
+    /// <summary>
+    /// Places an outbound call and returns <paramref name="asCreated"/>'s view of it, taken before the call starts to
+    /// run: Twilio answers a create-call request with the resource as queued, whatever the call does next.
+    /// </summary>
+    public T PlaceOutbound<T>(CallRequest request, Func<SimulatedCall, T> asCreated)
     {
         var callee = Context.Options.Numbers.GetValueOrDefault(request.To) ?? NumberBehavior.Person();
         var call = Register(new SimulatedCall(
             SimulatorContext.NewSid("CA"), Context.Options.AccountSid, request.From, request.To, "outbound-api", request, Context.Options.TimeProvider));
+        var created = asCreated(call);
         Track(Task.Run(() => new CallRunner(Context, call, callee).RunOutboundAsync()));
-        return call;
+        return created;
     }
 
     public SimulatedCall PlaceInbound(string from, string to, string webhookUrl, CallerScript? script)

@@ -31,8 +31,7 @@ internal static class TwilioRestApi
                 return error;
             }
 
-            var call = switchboard.PlaceOutbound(callRequest!);
-            return Results.Json(CallResource.ToJson(call), statusCode: 201);
+            return Results.Json(switchboard.PlaceOutbound(callRequest!, CallResource.ToJson), statusCode: 201);
         });
 
         account.MapPost("/Calls/{callSid}.json", async (string accountSid, string callSid, HttpRequest request) =>
