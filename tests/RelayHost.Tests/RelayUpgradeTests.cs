@@ -69,7 +69,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         }
 
         await first.DisposeAsync();
-        await WaitUntil(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 0);
+        await Eventually.TrueAsync(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 0);
         await using var third = await _host.ConnectAsync(agent.Id);
         Assert.Equal(WebSocketState.Open, third.Socket.State);
     }
@@ -80,7 +80,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         var agent = _host.AddAgent();
         await using var twilio = await _host.ConnectAsync(agent.Id);
         await twilio.SetupAsync();
-        await WaitUntil(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 1);
+        await Eventually.TrueAsync(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 1);
 
         _host.Time.Advance(new RelayHostOptions().IdleTimeout + TimeSpan.FromSeconds(1));
 
@@ -97,7 +97,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         await using var live = await _host.ConnectAsync(agent.Id);
         await live.SetupAsync();
         var registry = _host.Services.GetRequiredService<RelaySessionRegistry>();
-        await WaitUntil(() => registry.LiveSessions == 1);
+        await Eventually.TrueAsync(() => registry.LiveSessions == 1);
 
         var drained = registry.DrainAsync();
         await using (var late = await _host.ConnectAsync(agent.Id))
@@ -112,16 +112,6 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         Assert.Null(await live.ReceiveAsync());
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, live.Socket.CloseStatus);
         await drained.WaitAsync(TimeSpan.FromSeconds(10));
-    }
-
-    internal static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
     }
 
     public void Dispose() => _host.Dispose();

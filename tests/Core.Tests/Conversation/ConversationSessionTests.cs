@@ -1,6 +1,7 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -65,7 +66,7 @@ public class ConversationSessionTests
 
         Assert.Equal(sentAtInterrupt, _output.Sent.Count);
         Assert.DoesNotContain("text:|last", _output.Sent);
-        Assert.Equal(1, _model.StreamsClosed);
+        await Eventually.TrueAsync(() => _model.StreamsClosed == 1);
         var last = session.History[^1];
         Assert.Equal((TurnRole.Agent, "old-1 old-", true), (last.Role, last.Text, last.Interrupted));
         Assert.Contains(_recorder.Turns, t => t.Index == last.Index && t.Interrupted && t.Text == "old-1 old-");
@@ -104,7 +105,7 @@ public class ConversationSessionTests
             Assert.True(last < 0 || nextFirst < 0 || last < nextFirst, $"generation {i} spoke after generation {i + 1} began");
         }
 
-        Assert.Equal(_model.StreamsOpened, _model.StreamsClosed);
+        await Eventually.TrueAsync(() => _model.StreamsOpened == _model.StreamsClosed);
         Assert.DoesNotContain("text:|last", sent);
     }
 
@@ -125,7 +126,7 @@ public class ConversationSessionTests
         Assert.True(firstNew > 0);
         Assert.DoesNotContain(sent.Skip(firstNew), s => s.Contains("old"));
         Assert.Equal("text:|last", sent[^1]);
-        Assert.Equal(2, _model.StreamsClosed);
+        await Eventually.TrueAsync(() => _model.StreamsClosed == 2);
         Assert.Equal(["Actually, second question"], _model.Requests[1].Where(m => m.Role == ChatRole.User).Skip(1).Select(m => m.Text));
     }
 
