@@ -38,21 +38,3 @@ public sealed class FunctionsAppFactory(
         return client;
     }
 }
-
-public static class Eventually
-{
-    /// <summary>Waits for a condition that real I/O makes true at some point; fails with <paramref name="what"/> if it never does.</summary>
-    public static async Task True(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting for: {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-}

@@ -80,7 +80,7 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
         // Both model streams are closed: the interrupted one by the cancel, the new one when its answer ended. The
         // interrupted generation unwinds on its own task (the interrupt does not wait for it), so its close may land
         // after the new answer.
-        await Eventually.TrueAsync(() => model.StreamsClosed == 2);
+        await Eventually.True(() => model.StreamsClosed == 2, "both model streams closed");
 
         var transcript = await WaitForTranscript(callId, t => t.Count == 5);
         var interrupted = transcript[2];
@@ -104,7 +104,7 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
         var tokens = (await twilio.ReceiveAnswerAsync()).Select(m => m.GetProperty("token").GetString()!).ToList();
 
         Assert.Equal(["fresh", ""], tokens.SkipWhile(t => t.StartsWith("old-")));
-        await Eventually.TrueAsync(() => model.StreamsClosed == 2);
+        await Eventually.True(() => model.StreamsClosed == 2, "both model streams closed");
     }
 
     [Fact]

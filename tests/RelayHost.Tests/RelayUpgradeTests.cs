@@ -69,7 +69,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         }
 
         await first.DisposeAsync();
-        await Eventually.TrueAsync(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 0);
+        await Eventually.True(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 0, "no live session");
         await using var third = await _host.ConnectAsync(agent.Id);
         Assert.Equal(WebSocketState.Open, third.Socket.State);
     }
@@ -80,7 +80,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         var agent = _host.AddAgent();
         await using var twilio = await _host.ConnectAsync(agent.Id);
         await twilio.SetupAsync();
-        await Eventually.TrueAsync(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 1);
+        await Eventually.True(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 1, "one live session");
 
         _host.Time.Advance(new RelayHostOptions().IdleTimeout + TimeSpan.FromSeconds(1));
 
@@ -97,7 +97,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         await using var live = await _host.ConnectAsync(agent.Id);
         await live.SetupAsync();
         var registry = _host.Services.GetRequiredService<RelaySessionRegistry>();
-        await Eventually.TrueAsync(() => registry.LiveSessions == 1);
+        await Eventually.True(() => registry.LiveSessions == 1, "one live session");
 
         var drained = registry.DrainAsync();
         await using (var late = await _host.ConnectAsync(agent.Id))

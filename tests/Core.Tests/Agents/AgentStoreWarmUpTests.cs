@@ -26,12 +26,9 @@ public class AgentStoreWarmUpTests(AzuriteFixture azurite) : IClassFixture<Azuri
 
         await host.StartAsync();
         var tables = new TableServiceClient(azurite.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await tables.QueryAsync(t => t.Name == prefix + TableAgentStore.TableName).AnyAsync())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The agents table was not created within 10 s of the start.");
-            await Task.Delay(20);
-        }
+        await Eventually.True(
+            async () => await tables.QueryAsync(t => t.Name == prefix + TableAgentStore.TableName).AnyAsync(),
+            "the agents table, created by the warm-up at start", timeoutSeconds: 10);
 
         await host.StopAsync();
     }

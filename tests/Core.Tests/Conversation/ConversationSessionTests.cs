@@ -66,7 +66,7 @@ public class ConversationSessionTests
 
         Assert.Equal(sentAtInterrupt, _output.Sent.Count);
         Assert.DoesNotContain("text:|last", _output.Sent);
-        await Eventually.TrueAsync(() => _model.StreamsClosed == 1);
+        await Eventually.True(() => _model.StreamsClosed == 1, "the interrupted model stream closed");
         var last = session.History[^1];
         Assert.Equal((TurnRole.Agent, "old-1 old-", true), (last.Role, last.Text, last.Interrupted));
         Assert.Contains(_recorder.Turns, t => t.Index == last.Index && t.Interrupted && t.Text == "old-1 old-");
@@ -105,7 +105,7 @@ public class ConversationSessionTests
             Assert.True(last < 0 || nextFirst < 0 || last < nextFirst, $"generation {i} spoke after generation {i + 1} began");
         }
 
-        await Eventually.TrueAsync(() => _model.StreamsOpened == _model.StreamsClosed);
+        await Eventually.True(() => _model.StreamsOpened == _model.StreamsClosed, "every model stream closed");
         Assert.DoesNotContain("text:|last", sent);
     }
 
@@ -126,7 +126,7 @@ public class ConversationSessionTests
         Assert.True(firstNew > 0);
         Assert.DoesNotContain(sent.Skip(firstNew), s => s.Contains("old"));
         Assert.Equal("text:|last", sent[^1]);
-        await Eventually.TrueAsync(() => _model.StreamsClosed == 2);
+        await Eventually.True(() => _model.StreamsClosed == 2, "both model streams closed");
         Assert.Equal(["Actually, second question"], _model.Requests[1].Where(m => m.Role == ChatRole.User).Skip(1).Select(m => m.Text));
     }
 

@@ -56,17 +56,9 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
     /// <summary>The record incoming-call queues for the background recorder, once it is written.</summary>
     public async Task<CallRecord> WaitForCallAsync(string callId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (await Calls.GetCallAsync(callId) is { } call)
-            {
-                return call;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No record of call {callId} was written within 10 s.");
-            await Task.Delay(20);
-        }
+        CallRecord? call = null;
+        await Eventually.True(async () => (call = await Calls.GetCallAsync(callId)) is not null, $"the record of call {callId}");
+        return call!;
     }
 
     public async Task<Agent> AddAgentAsync(Func<Agent, Agent>? change = null)
