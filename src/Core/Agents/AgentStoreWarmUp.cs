@@ -5,8 +5,8 @@ namespace AgentOS.Voice.Agents;
 
 /// <summary>
 /// Looks up an agent that does not exist while the app starts, without holding the start up, so the first call's
-/// lookup does not pay for the table's creation and the storage client's first request (JIT, a connection and, in
-/// Azure, a managed-identity token). Before it, the first incoming-call took 200-350 ms in request logs; the 2-core
+/// lookup does not pay for the storage client's first request (JIT, a connection and, in Azure, a managed-identity
+/// token). Before it, the first incoming-call took 200-350 ms in request logs; the 2-core
 /// benchmark showed no gain in time to first TwiML from it (bench/README.md). Misses are never cached, so this leaves
 /// nothing behind.
 /// </summary>

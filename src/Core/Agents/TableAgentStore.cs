@@ -17,19 +17,32 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
 
     public async Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
     {
-        var table = await GetTableAsync(cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(AgentTableEntity.PartitionKey, agentId, cancellationToken: cancellationToken);
-        return row.HasValue ? AgentTableEntity.FromEntity(row.Value!) : null;
+        try
+        {
+            var row = await _table.ForReads.GetEntityIfExistsAsync<TableEntity>(AgentTableEntity.PartitionKey, agentId, cancellationToken: cancellationToken);
+            return row.HasValue ? AgentTableEntity.FromEntity(row.Value!) : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No table yet: no agent has been created.
+            return null;
+        }
     }
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var table = await GetTableAsync(cancellationToken);
         var agents = new List<Agent>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(
-                           e => e.PartitionKey == AgentTableEntity.PartitionKey, cancellationToken: cancellationToken))
+        try
         {
-            agents.Add(AgentTableEntity.FromEntity(entity));
+            await foreach (var entity in _table.ForReads.QueryAsync<TableEntity>(
+                               e => e.PartitionKey == AgentTableEntity.PartitionKey, cancellationToken: cancellationToken))
+            {
+                agents.Add(AgentTableEntity.FromEntity(entity));
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No table yet: no agent has been created.
         }
 
         return agents;

@@ -16,6 +16,13 @@ public sealed class LazyTableClient(TableClient table)
     {
     }
 
+    /// <summary>
+    /// The table without creating it, for reads: before the first write there is no table, and a read of it answers
+    /// 404, which a reader takes as "nothing there". Creating it on a read would put a round trip on a cold start's
+    /// first incoming call.
+    /// </summary>
+    public TableClient ForReads => table;
+
     public async ValueTask<TableClient> GetAsync(CancellationToken cancellationToken = default)
     {
         if (_created)

@@ -156,6 +156,20 @@ public class TableAgentStoreTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task Reads_before_the_first_agent_find_nothing_and_leave_no_table_behind()
+    {
+        var store = NewStore("coldread");
+
+        Assert.Null(await store.GetAsync("nobody"));
+        Assert.Empty(await store.ListAsync());
+        var tables = new TableServiceClient(azurite.ConnectionString).QueryAsync(t => t.Name == "coldreadagents");
+        Assert.Empty(await tables.ToListAsync());
+
+        await store.CreateAsync(Sample("first"));
+        Assert.NotNull(await store.GetAsync("first"));
+    }
+
+    [Fact]
     public async Task List_returns_only_this_prefixes_agents()
     {
         var store = NewStore("lista");
