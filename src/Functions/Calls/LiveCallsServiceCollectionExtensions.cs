@@ -26,6 +26,8 @@ public static class LiveCallsServiceCollectionExtensions
         services.AddAgents();
         services.AddCalls();
         services.AddSingleton<LiveCallTwiml>();
+        services.AddSingleton<LiveCallWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveCallWarmUp>());
         services.AddSingleton<LiveCallRecords>();
         return services;
     }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Functions.Calls;
 using AgentOS.Voice.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOS.Voice.Functions.Tests.Calls;
 
@@ -13,6 +15,14 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
     public async Task InitializeAsync() => _t = await LiveCallTestApp.StartAsync(azurite);
 
     public async Task DisposeAsync() => await _t.DisposeAsync();
+
+    [Fact]
+    public async Task Starting_the_app_writes_a_relay_twiml_once_before_the_first_call_needs_one()
+    {
+        var warmUp = _t.App.Services.GetRequiredService<LiveCallWarmUp>();
+
+        Assert.True(await warmUp.Warmed.WaitAsync(TimeSpan.FromSeconds(10)) > 0);
+    }
 
     [Fact]
     public async Task Incoming_call_connects_the_agents_relay_with_its_settings_and_creates_the_call_record()
