@@ -17,10 +17,16 @@ public sealed class BenchProcesses : IDisposable
     /// <summary>Starts an in-memory Azurite on free loopback ports; returns it and its connection string once tables answer.</summary>
     public async Task<(Process Process, string ConnectionString)> StartAzuriteAsync(string root, CancellationToken cancellationToken)
     {
+        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"Azurite is not installed ({script} is missing): run `npm ci` in {root} first.");
+        }
+
         int blob = FreePort(), queue = FreePort(), table = FreePort();
         var process = Start("azurite", "node",
         [
-            Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js"), "--silent", "--inMemoryPersistence",
+            script, "--silent", "--inMemoryPersistence",
             "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", blob.ToString(), "--queuePort", queue.ToString(), "--tablePort", table.ToString(),
         ], new Dictionary<string, string>());
