@@ -11,7 +11,7 @@ rid="${2:-linux-x64}"
 rm -rf "$out"
 mkdir -p "$out"
 # Self-contained: Functions images do not carry the .NET 10 runtime a framework-dependent handler would need.
-# ReadyToRun: precompiled code instead of JIT at start; with the other start-up changes, 1,411 → 764-971 ms (bench/README.md).
+# ReadyToRun: precompiled code instead of JIT at start; with the other start-up changes, 1,411 → 764-971 ms (bench/HISTORY.md).
 dotnet publish "$here/AgentOS.Voice.Functions.csproj" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true -o "$out/handler" -nologo
 cp "$root/host.json" "$out/host.json"
 for fn in "$here"/functions/*/; do

@@ -13,7 +13,7 @@ param appSettings object
 param maximumInstanceCount int = 100
 
 // Twilio asks for TwiML while the caller hears ringing. A cold instance first starts the Functions host, then our
-// handler (0.5-1 s to its first TwiML on 2 cores, bench/README.md), and the caller hears all of it. Always-ready
+// handler (0.3-1 s to its first TwiML on the 2-core machines in bench/), and the caller hears all of it. Always-ready
 // instances of the HTTP group ('http' covers every HTTP-triggered function) take the first call warm; they are billed
 // as a baseline even when idle, so 0 is allowed for environments that can wait.
 @minValue(0)
