@@ -12,7 +12,19 @@ public static class AgentJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         options.Converters.Add(new JsonStringEnumConverter());
+        // The stored columns are read on a cold start's first call; generated metadata spares it building their
+        // contracts by reflection (and emitting and compiling their accessors) there. Other types still fall back to
+        // reflection.
+        options.TypeInfoResolverChain.Insert(0, AgentColumnsJsonContext.Default);
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }
+
+/// <summary>The agent record's JSON columns in table storage (<see cref="AgentTableEntity"/>).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(IReadOnlyList<AgentLanguage>))]
+[JsonSerializable(typeof(LlmSettings))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, DtmfAction>))]
+[JsonSerializable(typeof(IReadOnlyList<ScriptStep>))]
+internal sealed partial class AgentColumnsJsonContext : JsonSerializerContext;

@@ -70,6 +70,14 @@ public class TableAgentStoreTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Contains("\"kind\":\"Say\"", row.Value.GetString("DtmfMenu"));
     }
 
+    [Theory]
+    [InlineData(typeof(IReadOnlyList<AgentLanguage>))]
+    [InlineData(typeof(LlmSettings))]
+    [InlineData(typeof(IReadOnlyDictionary<string, DtmfAction>))]
+    [InlineData(typeof(IReadOnlyList<ScriptStep>))]
+    public void Every_json_column_is_read_with_generated_metadata_not_reflection(Type column) =>
+        Assert.Same(AgentColumnsJsonContext.Default, AgentJson.Options.GetTypeInfo(column).OriginatingResolver);
+
     [Fact]
     public async Task Creating_a_taken_id_throws_conflict_and_keeps_the_original()
     {
