@@ -13,8 +13,7 @@ public static class AgentJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         options.Converters.Add(new JsonStringEnumConverter());
         // The stored columns are read on a cold start's first call; generated metadata spares it building their
-        // contracts by reflection (and emitting and compiling their accessors) there. Other types still fall back to
-        // reflection.
+        // contracts by reflection there. Other types still fall back to reflection.
         options.TypeInfoResolverChain.Insert(0, AgentColumnsJsonContext.Default);
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -17,32 +17,17 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
 
     public async Task<Agent?> GetAsync(string agentId, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            var row = await _table.ForReads.GetEntityIfExistsAsync<TableEntity>(AgentTableEntity.PartitionKey, agentId, cancellationToken: cancellationToken);
-            return row.HasValue ? AgentTableEntity.FromEntity(row.Value!) : null;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // No table yet: no agent has been created.
-            return null;
-        }
+        var row = await _table.FindAsync(AgentTableEntity.PartitionKey, agentId, cancellationToken);
+        return row is null ? null : AgentTableEntity.FromEntity(row);
     }
 
     public async Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default)
     {
         var agents = new List<Agent>();
-        try
+        await foreach (var entity in _table.QueryAsync(
+                           TableClient.CreateQueryFilter($"PartitionKey eq {AgentTableEntity.PartitionKey}"), cancellationToken))
         {
-            await foreach (var entity in _table.ForReads.QueryAsync<TableEntity>(
-                               e => e.PartitionKey == AgentTableEntity.PartitionKey, cancellationToken: cancellationToken))
-            {
-                agents.Add(AgentTableEntity.FromEntity(entity));
-            }
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // No table yet: no agent has been created.
+            agents.Add(AgentTableEntity.FromEntity(entity));
         }
 
         return agents;

@@ -104,10 +104,9 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
 
     public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
     {
-        var table = await _table.GetAsync(cancellationToken);
         var turns = new List<TranscriptTurn>();
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {callId} and RowKey ge {TurnPrefix} and RowKey lt {"turn."}");
-        await foreach (var e in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var e in _table.QueryAsync(filter, cancellationToken))
         {
             turns.Add(new TranscriptTurn
             {
@@ -172,16 +171,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             return null;
         }
 
-        var table = await _table.GetAsync(cancellationToken);
-        try
-        {
-            var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, rowKey, cancellationToken: cancellationToken);
-            return response.HasValue ? response.Value : null;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
+        return await _table.FindAsync(callId, rowKey, cancellationToken);
     }
 }
 

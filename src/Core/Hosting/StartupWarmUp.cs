@@ -13,7 +13,7 @@ public abstract class StartupWarmUp : IHostedLifecycleService
 {
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The warm-up's work; completed before the app starts.</summary>
+    /// <summary>The warm-up's work, started as the app starts; a completed task before that.</summary>
     public Task Warming { get; private set; } = Task.CompletedTask;
 
     public Task StartingAsync(CancellationToken cancellationToken)

@@ -40,9 +40,8 @@ public sealed class TableVoiceMessageStore(TableServiceClient tables, IOptions<S
             return null;
         }
 
-        var table = await GetTableAsync(cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(agentId, messageId, cancellationToken: cancellationToken);
-        return row.HasValue ? FromEntity(row.Value!) : null;
+        var row = await _table.FindAsync(agentId, messageId, cancellationToken);
+        return row is null ? null : FromEntity(row);
     }
 
     public async Task<VoiceMessage?> TryReplaceAsync(VoiceMessage message, CancellationToken cancellationToken = default)

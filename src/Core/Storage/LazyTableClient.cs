@@ -1,10 +1,14 @@
+using System.Runtime.CompilerServices;
+using Azure;
 using Azure.Data.Tables;
 
 namespace AgentOS.Voice.Storage;
 
 /// <summary>
-/// A table that is created on first use, once per process: creating it on every call would cost a round trip each
-/// time, and at start-up storage may not be reachable yet. A failed creation is tried again by the next caller.
+/// A table that is created by its first write, once per process: creating it on every call would cost a round trip
+/// each time, and at start-up storage may not be reachable yet. A failed creation is tried again by the next caller.
+/// Reads never create it: before the first write there is no table, a read of it answers 404, and that reads as
+/// "nothing there". Creating it on a read would put a round trip on a cold start's first call.
 /// </summary>
 public sealed class LazyTableClient(TableClient table)
 {
@@ -16,13 +20,46 @@ public sealed class LazyTableClient(TableClient table)
     {
     }
 
-    /// <summary>
-    /// The table without creating it, for reads: before the first write there is no table, and a read of it answers
-    /// 404, which a reader takes as "nothing there". Creating it on a read would put a round trip on a cold start's
-    /// first incoming call.
-    /// </summary>
-    public TableClient ForReads => table;
+    /// <summary>The row, or null when it, or the whole table, does not exist yet.</summary>
+    public async Task<TableEntity?> FindAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken);
+            return row.HasValue ? row.Value : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
 
+    /// <summary>The rows <paramref name="filter"/> selects; none when the table does not exist yet.</summary>
+    public async IAsyncEnumerable<TableEntity> QueryAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var rows = table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await rows.MoveNextAsync();
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                more = false;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            yield return rows.Current;
+        }
+    }
+
+    /// <summary>The table for a write, created first if this process has not created it yet.</summary>
     public async ValueTask<TableClient> GetAsync(CancellationToken cancellationToken = default)
     {
         if (_created)

@@ -5,8 +5,8 @@ namespace AgentOS.Voice.Functions.Calls;
 
 /// <summary>
 /// Writes one ConversationRelay TwiML while the app starts, beside the agent store's warm-up, so the first incoming
-/// call does not also load and prepare the XML writer (System.Private.Xml): ~14 ms of the first call in a start-up
-/// trace on the 2-core build machine (bench/README.md). Nothing is sent or stored.
+/// call does not also load and prepare the XML writer: in a start-up trace on the 2-core build machine the first call
+/// loaded System.Private.Xml 14 ms before its answer left (bench/README.md). Nothing is sent or stored.
 /// </summary>
 public sealed partial class LiveCallWarmUp(LiveCallTwiml twiml, ILogger<LiveCallWarmUp> logger) : StartupWarmUp
 {
