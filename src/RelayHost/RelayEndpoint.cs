@@ -1,8 +1,4 @@
-using AgentOS.Voice.Agents;
 using AgentOS.Voice.Llm;
-using AgentOS.Voice.Twilio;
-using AgentOS.Voice.Twilio.Webhooks;
-using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.RelayHost;
 
@@ -15,65 +11,87 @@ internal static partial class RelayEndpoint
 {
     public const string Route = "/agents/{agentId}/ws";
 
-    public static async Task HandleAsync(HttpContext context, string agentId)
+    public static Task HandleAsync(HttpContext context, RelayServices relay)
     {
-        var services = context.RequestServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentOS.Voice.RelayHost.Relay");
-        var publicUrls = services.GetRequiredService<IOptions<PublicUrlOptions>>().Value;
+        var admitted = AdmitAsync(context, relay);
+
+        // Usually complete by now (the agent is cached, the 101 goes out at once): the request's task is then the
+        // call's own, with no state machine holding on for the whole call just to wait for it.
+        return admitted.IsCompletedSuccessfully
+            ? admitted.Result?.RunAsync() ?? Task.CompletedTask
+            : RunWhenAdmittedAsync(admitted);
+    }
+
+    private static async Task RunWhenAdmittedAsync(Task<RelaySocketSession?> admitted)
+    {
+        if (await admitted is { } session)
+        {
+            await session.RunAsync();
+        }
+    }
+
+    /// <summary>The accepted session, which then owns the socket and the registry slot; null when refused.</summary>
+    private static async Task<RelaySocketSession?> AdmitAsync(HttpContext context, RelayServices relay)
+    {
+        var logger = relay.Logger;
 
         // The validator logs the URL it checked when it refuses.
-        if (!services.GetRequiredService<TwilioRequestValidator>().IsValidUpgrade(context, publicUrls.RelayBaseUrl))
+        if (!relay.Validator.IsValidUpgrade(context, relay.PublicUrls.RelayBaseUrl))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
+            return null;
         }
 
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
+            return null;
         }
 
-        var registry = services.GetRequiredService<RelaySessionRegistry>();
+        var registry = relay.Registry;
         if (!registry.TryEnter())
         {
             LogRefused(logger, registry.IsDraining ? "draining" : "at capacity", registry.LiveSessions);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
-            return;
+            return null;
         }
 
+        var admitted = false;
         try
         {
-            var agent = await services.GetRequiredService<IAgentStore>().GetAsync(agentId, context.RequestAborted);
+            // Not RequestAborted: Kestrel creates its cancellation source on first use, and it would live as long as
+            // the call. The lookup is almost always a cache hit, and a lost socket ends the session's receive anyway.
+            var agentId = (string)context.Request.RouteValues["agentId"]!;
+            var agent = await relay.Agents.GetAsync(agentId, CancellationToken.None);
             if (agent is null || !agent.Enabled)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
+                return null;
             }
 
             Microsoft.Extensions.AI.IChatClient chat;
             try
             {
-                chat = services.GetRequiredService<ILlmClientProvider>().GetClient(agent);
+                chat = relay.Models.GetClient(agent);
             }
             catch (LlmConfigurationException e)
             {
                 LogNoModel(logger, agent.Id, e.Message);
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return;
+                return null;
             }
 
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var session = new RelaySocketSession(
-                socket, agent, chat, services, registry,
-                services.GetRequiredService<IOptions<RelayHostOptions>>().Value,
-                services.GetRequiredService<TimeProvider>(), logger);
-            await session.RunAsync(context.RequestAborted);
+            var socket = await context.WebSockets.AcceptWebSocketAsync();
+            admitted = true;
+            return new RelaySocketSession(socket, agent, chat, relay);
         }
         finally
         {
-            registry.Exit();
+            if (!admitted)
+            {
+                registry.Exit();
+            }
         }
     }
 

@@ -20,6 +20,7 @@ public static class RelayHostServiceCollectionExtensions
         services.AddTwilio(configuration);
         services.AddConversation(configuration);
         services.AddSingleton<RelaySessionRegistry>();
+        services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();
 
         // Shutdown must outlast the drain, or the host would cut live calls before their time.
@@ -36,7 +37,8 @@ public static class RelayHostServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapRelayHost(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(RelayEndpoint.Route, RelayEndpoint.HandleAsync);
+        var relay = endpoints.ServiceProvider.GetRequiredService<RelayServices>();
+        endpoints.MapGet(RelayEndpoint.Route, context => RelayEndpoint.HandleAsync(context, relay));
         return endpoints;
     }
 }

@@ -7,16 +7,15 @@ namespace AgentOS.Voice.RelayHost;
 /// <summary>
 /// The ConversationRelay serializer for the call core's outputs: every frame is written into one reused buffer and
 /// sent under one lock, so frames never interleave and a token costs no allocation here. Once the socket is closing or
-/// gone, sends are dropped quietly: the receive loop notices the end and finishes the call.
+/// gone, sends are dropped quietly: the receive loop notices the end and finishes the call. Once we start closing,
+/// Twilio has the close timeout to answer; then the socket is aborted, which also ends the receive loop's read.
 /// </summary>
-internal sealed partial class RelaySocketOutput(WebSocket socket, ILogger logger) : ICallOutput, IDisposable
+internal sealed partial class RelaySocketOutput(WebSocket socket, TimeSpan closeTimeout, TimeProvider time, ILogger logger) : ICallOutput, IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly RelayFrameWriter _writer = new();
+    private ITimer? _abortAfterClose;
     private bool _closing;
-
-    /// <summary>Called once we start closing, so the receive loop can bound how long it waits for Twilio's answer.</summary>
-    public Action? Closing { get; set; }
 
     /// <summary>Whether we have started closing (after end, idle timeout or shutdown).</summary>
     public bool IsClosing => Volatile.Read(ref _closing);
@@ -69,15 +68,18 @@ internal sealed partial class RelaySocketOutput(WebSocket socket, ILogger logger
     }
 
     /// <summary>Starts closing the socket from our side (idle timeout, shutdown) after any frame being sent.</summary>
-    public async Task CloseAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
+    public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
-        await _lock.WaitAsync(cancellationToken);
+        // Bounded from here, not from when the lock is free: a send stuck behind a caller who stopped reading must
+        // not hold the close up.
+        AbortAfterCloseTimeout();
+        await _lock.WaitAsync();
         try
         {
             // CloseReceived: Twilio closed first and waits for our half of the handshake.
             if (!_closing && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await CloseLockedAsync(status, description, cancellationToken);
+                await CloseLockedAsync(status, description, CancellationToken.None);
             }
         }
         finally
@@ -120,19 +122,32 @@ internal sealed partial class RelaySocketOutput(WebSocket socket, ILogger logger
     private async ValueTask CloseLockedAsync(WebSocketCloseStatus status, string description, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _closing, true);
-        Closing?.Invoke();
+        AbortAfterCloseTimeout();
         try
         {
             await socket.CloseOutputAsync(status, description, cancellationToken);
         }
-        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             LogSendFailed(e.Message);
         }
     }
 
+    private void AbortAfterCloseTimeout()
+    {
+        if (Volatile.Read(ref _abortAfterClose) is null)
+        {
+            var timer = time.CreateTimer(static s => ((WebSocket)s!).Abort(), socket, closeTimeout, Timeout.InfiniteTimeSpan);
+            if (Interlocked.CompareExchange(ref _abortAfterClose, timer, null) is not null)
+            {
+                timer.Dispose();
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _abortAfterClose?.Dispose();
         _writer.Dispose();
         _lock.Dispose();
     }

@@ -12,36 +12,40 @@ namespace AgentOS.Voice.RelayHost;
 /// <summary>
 /// One accepted ConversationRelay socket: receives frames into a pooled buffer (joining multi-frame messages), parses
 /// them and hands the call core its inputs. Bad frames are logged and skipped. Ends when Twilio closes, when the call
-/// core sends <c>end</c>, after the idle timeout, or when a drain runs out of time.
+/// core sends <c>end</c>, after the idle timeout, or when a drain runs out of time. Owns the socket and the registry
+/// slot it was admitted with, and gives both back when it ends.
 /// </summary>
-internal sealed partial class RelaySocketSession(
-    WebSocket socket,
-    Agent agent,
-    IChatClient chat,
-    IServiceProvider services,
-    RelaySessionRegistry registry,
-    RelayHostOptions options,
-    TimeProvider time,
-    ILogger logger)
+internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, IChatClient chat, RelayServices relay)
 {
     // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) until the
     // message is read. Between messages no buffer is held (zero-byte receive), because most calls are idle most of
     // the time and each held buffer is memory every idle call costs.
     private const int InitialBufferBytes = 1024;
 
-    private readonly RelaySocketOutput _output = new(socket, logger);
+    private readonly ILogger _logger = relay.Logger;
+    private readonly RelaySocketOutput _output = new(socket, relay.Options.CloseTimeout, relay.Time, relay.Logger);
     private ConversationSession? _session;
     private string _endReason = CallEndReasons.CallerHungUp;
+    private long _lastHeard = relay.Time.GetTimestamp();
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>When the last whole message arrived, for the registry's idle sweep.</summary>
+    public long LastHeardTimestamp => Volatile.Read(ref _lastHeard);
+
+    private RelayHostOptions Options => relay.Options;
+
+    public void CloseForIdle() =>
+        _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout");
+
+    public void CloseForShutdown() =>
+        _ = CloseAsync(CallEndReasons.ServerShutdown, WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+
+    /// <summary>
+    /// Reads until Twilio closes or the socket is lost. A close we start (end, idle, shutdown) is bounded by the
+    /// output, which aborts the socket if Twilio does not answer it in time; that ends the pending receive too.
+    /// </summary>
+    public async Task RunAsync()
     {
-        // Fires when we have started closing and Twilio did not finish the handshake in time.
-        using var abort = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        _output.Closing = () => abort.CancelAfter(options.CloseTimeout);
-        using var idle = new CancellationTokenSource(options.IdleTimeout, time);
-        using var onIdle = idle.Token.Register(() => _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout", abort));
-        using var onDrain = registry.DrainDeadline.Register(() => _ = CloseAsync(CallEndReasons.ServerShutdown, WebSocketCloseStatus.EndpointUnavailable, "server shutting down", abort));
-
+        relay.Registry.Track(this);
         byte[]? buffer = null;
         var count = 0;
         var oversized = false;
@@ -52,7 +56,7 @@ internal sealed partial class RelaySocketSession(
                 if (buffer is null)
                 {
                     // Completes once the next frame's header has arrived; control frames are handled inside.
-                    var next = await socket.ReceiveAsync(Memory<byte>.Empty, abort.Token);
+                    var next = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                     if (next.MessageType == WebSocketMessageType.Close)
                     {
                         break;
@@ -61,7 +65,7 @@ internal sealed partial class RelaySocketSession(
                     if (next.EndOfMessage)
                     {
                         // An empty message: nothing to read into a buffer.
-                        idle.CancelAfter(options.IdleTimeout);
+                        Heard();
                         LogMalformed(CallId, "empty message");
                         continue;
                     }
@@ -71,7 +75,7 @@ internal sealed partial class RelaySocketSession(
 
                 if (count == buffer.Length)
                 {
-                    if (buffer.Length >= options.MaxMessageBytes)
+                    if (buffer.Length >= Options.MaxMessageBytes)
                     {
                         // Too big to be a ConversationRelay message: drop what we have and skip to its end.
                         oversized = true;
@@ -79,14 +83,14 @@ internal sealed partial class RelaySocketSession(
                     }
                     else
                     {
-                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, options.MaxMessageBytes));
+                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Options.MaxMessageBytes));
                         buffer.AsSpan(0, count).CopyTo(bigger);
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = bigger;
                     }
                 }
 
-                var result = await socket.ReceiveAsync(buffer.AsMemory(count), abort.Token);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
@@ -98,10 +102,10 @@ internal sealed partial class RelaySocketSession(
                     continue;
                 }
 
-                idle.CancelAfter(options.IdleTimeout);
+                Heard();
                 if (oversized)
                 {
-                    LogOversized(CallId, options.MaxMessageBytes);
+                    LogOversized(CallId, Options.MaxMessageBytes);
                 }
                 else if (result.MessageType == WebSocketMessageType.Binary)
                 {
@@ -129,9 +133,20 @@ internal sealed partial class RelaySocketSession(
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            await FinishAsync();
+            relay.Registry.Untrack(this);
+            try
+            {
+                await FinishAsync();
+            }
+            finally
+            {
+                socket.Dispose();
+                relay.Registry.Exit();
+            }
         }
     }
+
+    private void Heard() => Volatile.Write(ref _lastHeard, relay.Time.GetTimestamp());
 
     private string CallId => _session?.CallId ?? "(before setup)";
 
@@ -189,7 +204,7 @@ internal sealed partial class RelaySocketSession(
         CallContext? context = null;
         if (!string.IsNullOrWhiteSpace(callId))
         {
-            context = await services.GetRequiredService<ICallContextStore>().GetAsync(callId);
+            context = await relay.CallContexts.GetAsync(callId);
             if (context is not null && context.AgentId != agent.Id)
             {
                 LogContextMismatch(callId, context.AgentId, agent.Id);
@@ -204,15 +219,13 @@ internal sealed partial class RelaySocketSession(
             Direction = setup.Direction,
             From = setup.From,
             To = setup.To,
-            Context = context?.Context ?? new Dictionary<string, string>(),
+            Context = context?.Context ?? CallStart.NoContext,
         };
         LogStarted(call.CallId, agent.Id, setup.CallSid);
-        return new ConversationSession(
-            agent, call, chat, _output, services.GetRequiredService<ICallRecorder>(),
-            services.GetRequiredService<IOptions<ConversationOptions>>().Value, time, logger);
+        return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger);
     }
 
-    private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description, CancellationTokenSource abort)
+    private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description)
     {
         if (_output.IsClosing)
         {
@@ -223,9 +236,9 @@ internal sealed partial class RelaySocketSession(
         LogClosing(CallId, description);
         try
         {
-            await _output.CloseAsync(status, description, abort.Token);
+            await _output.CloseAsync(status, description);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
             // The session already ended; nothing left to close.
         }
@@ -242,15 +255,7 @@ internal sealed partial class RelaySocketSession(
 
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            try
-            {
-                using var closeTimeout = new CancellationTokenSource(options.CloseTimeout, time);
-                await _output.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", closeTimeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                socket.Abort();
-            }
+            await _output.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
         }
 
         _output.Dispose();

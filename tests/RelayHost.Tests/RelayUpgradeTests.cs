@@ -90,6 +90,47 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Each_message_restarts_the_idle_clock()
+    {
+        var agent = _host.AddAgent();
+        _host.Models.For(agent).Reply("One.").Reply("Two.");
+        var idleTimeout = new RelayHostOptions().IdleTimeout;
+        await using var twilio = await _host.ConnectAsync(agent.Id);
+        await twilio.SetupAsync();
+
+        _host.Time.Advance(idleTimeout - TimeSpan.FromSeconds(30));
+        await twilio.PromptAsync("Still there?");
+        Assert.Equal("One.", (await twilio.ReceiveAnswerAsync())[0].GetProperty("token").GetString());
+
+        // Past the first deadline, but less than the timeout since the prompt: still open.
+        _host.Time.Advance(TimeSpan.FromSeconds(60));
+        await twilio.PromptAsync("And now?");
+        Assert.Equal("Two.", (await twilio.ReceiveAnswerAsync())[0].GetProperty("token").GetString());
+
+        _host.Time.Advance(idleTimeout + RelaySessionRegistry.IdleSweepPeriod(idleTimeout));
+        Assert.Null(await twilio.ReceiveAsync());
+        Assert.Equal("idle timeout", twilio.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task A_caller_that_does_not_answer_our_close_is_cut_off_after_the_close_timeout()
+    {
+        var agent = _host.AddAgent();
+        await using var twilio = await _host.ConnectAsync(agent.Id);
+        await twilio.SetupAsync();
+        var registry = _host.Services.GetRequiredService<RelaySessionRegistry>();
+        await Eventually.True(() => registry.LiveSessions == 1, "one live session");
+
+        // We close for silence; the caller never reads, so never answers the close.
+        _host.Time.Advance(new RelayHostOptions().IdleTimeout + TimeSpan.FromSeconds(5));
+        await Task.Delay(200);
+        Assert.Equal(1, registry.LiveSessions);
+
+        _host.Time.Advance(new RelayHostOptions().CloseTimeout);
+        await Eventually.True(() => registry.LiveSessions == 0, "the session ended");
+    }
+
+    [Fact]
     public async Task On_shutdown_new_upgrades_get_503_live_calls_go_on_until_the_drain_timeout_then_close()
     {
         var agent = _host.AddAgent();

@@ -30,6 +30,9 @@ public sealed record CallStart
     public string From { get; init; } = string.Empty;
     public string To { get; init; } = string.Empty;
 
+    /// <summary>No stored context (inbound calls): one shared empty map rather than one per call.</summary>
+    public static IReadOnlyDictionary<string, string> NoContext { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+
     /// <summary>The outbound call's stored context, filled into the greeting and given to the model.</summary>
-    public IReadOnlyDictionary<string, string> Context { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Context { get; init; } = NoContext;
 }

@@ -23,6 +23,8 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly ConversationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, ChatOptions> s_chatOptions = new();
+
     private readonly ChatOptions _chatOptions;
     private readonly ConversationHistory _history;
     private readonly ConversationToolRunner _tools;
@@ -48,13 +50,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _chatOptions = new ChatOptions
-        {
-            Tools = ConversationTools.All,
-            Temperature = agent.Llm.Temperature,
-            MaxOutputTokens = agent.Llm.MaxOutputTokens,
-            ModelId = agent.Llm.Model,
-        };
+        _chatOptions = ChatOptionsOf(agent);
         _history = new ConversationHistory(SystemPrompt(agent, call), options);
         _tools = new ConversationToolRunner(this);
         _record = new CallRecord
@@ -78,6 +74,19 @@ public sealed partial class ConversationSession : IAsyncDisposable
     }
 
     public string CallId => _call.CallId;
+
+    /// <summary>
+    /// One ChatOptions per agent record, shared by its calls and never changed after it is made: the options follow
+    /// from the agent alone, and a copy per call is memory each idle call would hold. An edited agent is a new record.
+    /// </summary>
+    private static ChatOptions ChatOptionsOf(Agent agent) =>
+        s_chatOptions.GetValue(agent, static a => new ChatOptions
+        {
+            Tools = ConversationTools.All,
+            Temperature = a.Llm.Temperature,
+            MaxOutputTokens = a.Llm.MaxOutputTokens,
+            ModelId = a.Llm.Model,
+        });
 
     public bool HasEnded
     {

@@ -1,0 +1,50 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Llm;
+using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.RelayHost;
+
+/// <summary>
+/// What the relay endpoint and its sessions use, resolved once when the endpoint is mapped. A request that never
+/// touches RequestServices gets no DI scope, and a ConversationRelay request lasts the whole call: the scope would be
+/// memory every idle call holds.
+/// </summary>
+internal sealed class RelayServices(
+    TwilioRequestValidator validator,
+    IOptions<PublicUrlOptions> publicUrls,
+    RelaySessionRegistry registry,
+    IAgentStore agents,
+    ILlmClientProvider models,
+    ICallContextStore callContexts,
+    ICallRecorder recorder,
+    IOptions<RelayHostOptions> relayOptions,
+    IOptions<ConversationOptions> conversationOptions,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    public TwilioRequestValidator Validator { get; } = validator;
+
+    public PublicUrlOptions PublicUrls { get; } = publicUrls.Value;
+
+    public RelaySessionRegistry Registry { get; } = registry;
+
+    public IAgentStore Agents { get; } = agents;
+
+    public ILlmClientProvider Models { get; } = models;
+
+    public ICallContextStore CallContexts { get; } = callContexts;
+
+    public ICallRecorder Recorder { get; } = recorder;
+
+    public RelayHostOptions Options { get; } = relayOptions.Value;
+
+    public ConversationOptions Conversation { get; } = conversationOptions.Value;
+
+    public TimeProvider Time { get; } = time;
+
+    public ILogger Logger { get; } = loggers.CreateLogger("AgentOS.Voice.RelayHost.Relay");
+}
