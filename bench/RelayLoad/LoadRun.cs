@@ -156,12 +156,22 @@ internal sealed class LoadRun(string root, LoadOptions options)
         var perSessionKb = (after.RssKb - before.RssKb) / (double)Math.Max(1, drivers.Count);
         Console.WriteLine($"{drivers.Count}/{options.Sessions} idle signed sessions open in {connectSeconds:F1} s");
         Console.WriteLine($"relayhost RSS before {before.RssKb / 1024.0:F1} MB, with sessions open {after.RssKb / 1024.0:F1} MB → {perSessionKb:F1} KB per idle session");
+
+        // The figure above divides everything RelayHost grew by the sessions, including what the process holds once
+        // whatever the count (the GC's gen0 budget, pools). The slope over a further half as many sessions leaves
+        // that out: it is what one more idle session costs. Printed beside, never instead.
+        var more = await ConnectAllWithAsync(stack, options.Sessions / 2, errors, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
+        var further = relay.Sample(_clock.Elapsed);
+        var slopeKb = (further.RssKb - after.RssKb) / (double)Math.Max(1, more.Count);
+        Console.WriteLine($"  and with {more.Count} more open {further.RssKb / 1024.0:F1} MB → {slopeKb:F1} KB for each further idle session");
+
         foreach (var line in errors.GroupBy(e => e).Take(5))
         {
             Console.WriteLine($"  error ×{line.Count()}: {line.Key}");
         }
 
-        await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
+        await Parallel.ForEachAsync(drivers.Concat(more), new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
         return new JsonObject
         {
             ["mode"] = "idle",
@@ -171,6 +181,9 @@ internal sealed class LoadRun(string root, LoadOptions options)
             ["relayRssBeforeKb"] = before.RssKb,
             ["relayRssAfterKb"] = after.RssKb,
             ["kbPerIdleSession"] = perSessionKb,
+            ["furtherSessionsOpen"] = more.Count,
+            ["relayRssFurtherKb"] = further.RssKb,
+            ["kbPerFurtherIdleSession"] = slopeKb,
             ["errors"] = errors.Count,
         };
     }

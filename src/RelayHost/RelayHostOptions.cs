@@ -11,7 +11,10 @@ public sealed class RelayHostOptions
     [Range(1, 100_000)]
     public int MaxSessions { get; set; } = 200;
 
-    /// <summary>A session with no frame from Twilio for this long is closed.</summary>
+    /// <summary>
+    /// A session with no message from Twilio for this long is closed (checked every twentieth of it, at most every
+    /// 5 s, so the close comes up to that much later).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

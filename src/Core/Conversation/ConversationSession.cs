@@ -23,7 +23,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly ConversationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, ChatOptions> s_chatOptions = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, PerAgent> s_perAgent = new();
 
     private readonly ChatOptions _chatOptions;
     private readonly ConversationHistory _history;
@@ -50,8 +50,10 @@ public sealed partial class ConversationSession : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _chatOptions = ChatOptionsOf(agent);
-        _history = new ConversationHistory(SystemPrompt(agent, call), options);
+        var shared = PerAgentOf(agent);
+        _chatOptions = shared.ChatOptions;
+        _history = new ConversationHistory(
+            call.Context.Count == 0 ? shared.PromptWithoutContext : BuildPrompt(agent, call.Context), options);
         _tools = new ConversationToolRunner(this);
         _record = new CallRecord
         {
@@ -76,17 +78,22 @@ public sealed partial class ConversationSession : IAsyncDisposable
     public string CallId => _call.CallId;
 
     /// <summary>
-    /// One ChatOptions per agent record, shared by its calls and never changed after it is made: the options follow
-    /// from the agent alone, and a copy per call is memory each idle call would hold. An edited agent is a new record.
+    /// What follows from the agent record alone, made once per record and shared by its calls, never changed after it
+    /// is made: a copy per call is memory each live call holds, and a prompt can run to kilobytes. An edited agent is
+    /// a new record.
     /// </summary>
-    private static ChatOptions ChatOptionsOf(Agent agent) =>
-        s_chatOptions.GetValue(agent, static a => new ChatOptions
-        {
-            Tools = ConversationTools.All,
-            Temperature = a.Llm.Temperature,
-            MaxOutputTokens = a.Llm.MaxOutputTokens,
-            ModelId = a.Llm.Model,
-        });
+    private sealed record PerAgent(ChatOptions ChatOptions, string PromptWithoutContext);
+
+    private static PerAgent PerAgentOf(Agent agent) =>
+        s_perAgent.GetValue(agent, static a => new PerAgent(
+            new ChatOptions
+            {
+                Tools = ConversationTools.All,
+                Temperature = a.Llm.Temperature,
+                MaxOutputTokens = a.Llm.MaxOutputTokens,
+                ModelId = a.Llm.Model,
+            },
+            BuildPrompt(a, CallStart.NoContext)));
 
     public bool HasEnded
     {
@@ -340,14 +347,14 @@ public sealed partial class ConversationSession : IAsyncDisposable
         }
     }
 
-    private static string SystemPrompt(Agent agent, CallStart call)
+    private static string BuildPrompt(Agent agent, IReadOnlyDictionary<string, string> context)
     {
         var prompt = new StringBuilder(agent.SystemPrompt);
         prompt.Append("\n\nYou are speaking on a phone call: answer in short spoken sentences, no lists or formatting.");
-        if (call.Context.Count > 0)
+        if (context.Count > 0)
         {
             prompt.Append("\nAbout this call:");
-            foreach (var (key, value) in call.Context)
+            foreach (var (key, value) in context)
             {
                 prompt.Append("\n- ").Append(key).Append(": ").Append(value);
             }

@@ -52,6 +52,39 @@ public class ConversationSessionTests
     }
 
     [Fact]
+    public async Task Calls_of_one_agent_record_share_its_prompt_and_options_and_a_call_with_context_gets_its_own_prompt()
+    {
+        var agent = NewAgent(a => a with { SystemPrompt = "You book appointments for the clinic." });
+        var noContext = new Dictionary<string, string>();
+        _model.Reply("One.").Reply("Two.").Reply("Three.");
+
+        foreach (var context in new[] { noContext, noContext, new Dictionary<string, string> { ["name"] = "Ada" } })
+        {
+            await using var session = Start(agent, context: context);
+            await session.HandleAsync(new CallerSaid("Hello?"));
+            await session.Idle;
+        }
+
+        var prompts = _model.Requests.Select(r => r[0].Text).ToList();
+        Assert.StartsWith("You book appointments for the clinic.", prompts[0]);
+        Assert.Same(prompts[0], prompts[1]);
+        Assert.Same(_model.Options[0], _model.Options[1]);
+        Assert.EndsWith("About this call:\n- name: Ada", prompts[2]);
+        Assert.Same(_model.Options[0], _model.Options[2]);
+
+        // An edited agent is a new record, with options of its own.
+        await using (var edited = Start(agent with { Llm = agent.Llm with { Temperature = 0.1f } }, context: noContext))
+        {
+            _model.Reply("Four.");
+            await edited.HandleAsync(new CallerSaid("Hello?"));
+            await edited.Idle;
+        }
+
+        Assert.Equal(0.1f, _model.Options[3]!.Temperature);
+        Assert.NotSame(_model.Options[0], _model.Options[3]);
+    }
+
+    [Fact]
     public async Task An_interrupt_cancels_at_once_closes_the_stream_and_keeps_only_what_was_heard()
     {
         _model.Then(ct => FakeChatClient.Endless("old", ct));
