@@ -12,7 +12,12 @@ rm -rf "$out"
 mkdir -p "$out"
 # Self-contained: Functions images do not carry the .NET 10 runtime a framework-dependent handler would need.
 # ReadyToRun: precompiled code instead of JIT at start; with the other start-up changes, 1,411 → 764-971 ms (bench/HISTORY.md).
-dotnet publish "$here/AgentOS.Voice.Functions.csproj" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true -o "$out/handler" -nologo
+# Composite, with the framework in it: per-assembly ReadyToRun cannot precompile generic code that crosses assemblies
+# (async state machines over framework builders, collections of our types), and the runtime JIT-compiled ~1,070
+# methods before listening and ~990 more on the first request; in one composite image it is ~510 and ~460. Costs a
+# package ~100 MB larger and a few minutes of publishing (bench/README.md has the cold-start figures).
+dotnet publish "$here/AgentOS.Voice.Functions.csproj" -c Release -r "$rid" --self-contained true \
+  -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$out/handler" -nologo
 cp "$root/host.json" "$out/host.json"
 for fn in "$here"/functions/*/; do
   name="$(basename "$fn")"
