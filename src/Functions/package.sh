@@ -11,7 +11,7 @@ rid="${2:-linux-x64}"
 rm -rf "$out"
 mkdir -p "$out"
 # Self-contained: Functions images do not carry the .NET 10 runtime a framework-dependent handler would need.
-# ReadyToRun: precompiled code instead of JIT at start; with the other start-up changes, 1,411 → 764-971 ms (bench/HISTORY.md).
+# ReadyToRun: precompiled code instead of JIT at start; with the other start-up changes, 1,411 → 764-971 ms (bench/HISTORY-2026-11-25.md).
 # Composite, with the framework in it: per-assembly ReadyToRun cannot precompile generic code that crosses assemblies
 # (async state machines over framework builders, collections of our types), and the runtime JIT-compiled ~1,070
 # methods before listening and ~990 more on the first request; in one composite image it is ~510 and ~460. Costs a
