@@ -78,7 +78,6 @@ internal sealed class BenchStack : IAsyncDisposable
             ["RelayHost__MaxSessions"] = "100000",
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
-            ["Logging__LogLevel__Default"] = "Warning",
         };
         if (trustedCertificates is not null)
         {
