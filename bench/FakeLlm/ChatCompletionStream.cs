@@ -20,6 +20,8 @@ internal static class ChatCompletionStream
 
     public static async Task HandleAsync(HttpContext context, RequestLog log, IOptions<FakeLlmOptions> options)
     {
+        // Stamped before the body is parsed: parsing is the fake's work, and the TTFT runs from the request's arrival.
+        var receivedAt = Stopwatch.GetTimestamp();
         var o = options.Value;
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         if (!body.RootElement.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
@@ -29,7 +31,7 @@ internal static class ChatCompletionStream
             return;
         }
 
-        var record = log.Start(TagOf(body.RootElement));
+        var record = log.Start(TagOf(body.RootElement), receivedAt);
         var aborted = context.RequestAborted;
         using var onAbort = aborted.Register(() => log.Aborted(record, Stopwatch.GetTimestamp()));
 

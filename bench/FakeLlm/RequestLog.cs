@@ -47,10 +47,10 @@ public sealed class RequestLog
     private long _requests;
     private long _aborted;
 
-    public StreamRecord Start(string tag)
+    public StreamRecord Start(string tag, long receivedAt)
     {
         Interlocked.Increment(ref _requests);
-        var record = new StreamRecord { Tag = tag, ReceivedAt = Stopwatch.GetTimestamp() };
+        var record = new StreamRecord { Tag = tag, ReceivedAt = receivedAt };
         _streams.Enqueue(record);
         return record;
     }
