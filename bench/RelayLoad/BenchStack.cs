@@ -23,7 +23,7 @@ internal sealed class BenchStack : IAsyncDisposable
     private readonly BenchProcesses _processes = new();
     private DirectoryInfo? _certificateFolder;
 
-    public int RelayPort { get; } = BenchProcesses.FreePort();
+    public int RelayPort { get; private set; }
     public int FakePort { get; } = BenchProcesses.FreePort();
     public int FakeControlPort { get; } = BenchProcesses.FreePort();
     public Process Relay { get; private set; } = null!;
@@ -65,6 +65,30 @@ internal sealed class BenchStack : IAsyncDisposable
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
         await SeedAgentAsync(connectionString, cancellationToken);
 
+        using var http = new HttpClient();
+        var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
+        for (var attempt = 1; ; attempt++)
+        {
+            // Picked just before the start: a port found free is only reserved once RelayHost binds it, and the
+            // longer it waits the likelier another socket (an outgoing connection's ephemeral port) takes it first.
+            RelayPort = BenchProcesses.FreePort();
+            Relay = _processes.Start("relayhost", "dotnet", [relay], RelayEnvironment(connectionString, llmUrl, trustedCertificates, options), Path.GetDirectoryName(relay));
+            try
+            {
+                await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
+                break;
+            }
+            catch (InvalidOperationException) when (Relay.HasExited && attempt < 3)
+            {
+                Console.WriteLine($"RelayHost did not start on port {RelayPort} (its output is above); trying another port");
+            }
+        }
+
+        await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
+    }
+
+    private Dictionary<string, string> RelayEnvironment(string connectionString, string llmUrl, string? trustedCertificates, LoadOptions options)
+    {
         var relayEnvironment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{RelayPort}",
@@ -90,11 +114,7 @@ internal sealed class BenchStack : IAsyncDisposable
             relayEnvironment[setting[..eq]] = setting[(eq + 1)..];
         }
 
-        var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
-        Relay = _processes.Start("relayhost", "dotnet", [relay], relayEnvironment, Path.GetDirectoryName(relay));
-        using var http = new HttpClient();
-        await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
-        await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
+        return relayEnvironment;
     }
 
     private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
