@@ -31,8 +31,6 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
     /// <summary>When the last whole message arrived, for the registry's idle sweep.</summary>
     public long LastHeardTimestamp => Volatile.Read(ref _lastHeard);
 
-    private RelayHostOptions Options => relay.Options;
-
     public void CloseForIdle() =>
         _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout");
 
@@ -75,7 +73,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
 
                 if (count == buffer.Length)
                 {
-                    if (buffer.Length >= Options.MaxMessageBytes)
+                    if (buffer.Length >= relay.Options.MaxMessageBytes)
                     {
                         // Too big to be a ConversationRelay message: drop what we have and skip to its end.
                         oversized = true;
@@ -83,7 +81,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
                     }
                     else
                     {
-                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Options.MaxMessageBytes));
+                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, relay.Options.MaxMessageBytes));
                         buffer.AsSpan(0, count).CopyTo(bigger);
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = bigger;
@@ -105,7 +103,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
                 Heard();
                 if (oversized)
                 {
-                    LogOversized(CallId, Options.MaxMessageBytes);
+                    LogOversized(CallId, relay.Options.MaxMessageBytes);
                 }
                 else if (result.MessageType == WebSocketMessageType.Binary)
                 {

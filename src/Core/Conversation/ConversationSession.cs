@@ -1,6 +1,7 @@
 using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Llm;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -23,8 +24,6 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly ConversationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, PerAgent> s_perAgent = new();
-
     private readonly ChatOptions _chatOptions;
     private readonly ConversationHistory _history;
     private readonly ConversationToolRunner _tools;
@@ -84,16 +83,10 @@ public sealed partial class ConversationSession : IAsyncDisposable
     /// </summary>
     private sealed record PerAgent(ChatOptions ChatOptions, string PromptWithoutContext);
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, PerAgent> s_perAgent = new();
+
     private static PerAgent PerAgentOf(Agent agent) =>
-        s_perAgent.GetValue(agent, static a => new PerAgent(
-            new ChatOptions
-            {
-                Tools = ConversationTools.All,
-                Temperature = a.Llm.Temperature,
-                MaxOutputTokens = a.Llm.MaxOutputTokens,
-                ModelId = a.Llm.Model,
-            },
-            BuildPrompt(a, CallStart.NoContext)));
+        s_perAgent.GetValue(agent, static a => new PerAgent(a.Llm.ToChatOptions(ConversationTools.All), BuildPrompt(a, CallStart.NoContext)));
 
     public bool HasEnded
     {

@@ -14,6 +14,7 @@ public static class LlmSettingsExtensions
         ArgumentNullException.ThrowIfNull(settings);
         return new ChatOptions
         {
+            ModelId = settings.Model,
             Temperature = settings.Temperature,
             MaxOutputTokens = settings.MaxOutputTokens,
             Tools = tools,
