@@ -18,7 +18,7 @@ internal static class ChatCompletionStream
          " in", " the", " afternoon,", " and", " on", " Saturday", " from", " ten", " to", " two;", " holidays", " vary", " so",
          " please", " check", " ahead", " today."];
 
-    public static async Task HandleAsync(HttpContext context, RequestLog log, IOptions<FakeLlmOptions> options)
+    public static async Task HandleAsync(HttpContext context, RequestLog log, IOptions<FakeLlmOptions> options, FirstTokenTimer firstTokenTimer)
     {
         // Stamped before the body is parsed: parsing is the fake's work, and the TTFT runs from the request's arrival.
         var receivedAt = Stopwatch.GetTimestamp();
@@ -47,7 +47,7 @@ internal static class ChatCompletionStream
             for (var i = 0; i < o.Tokens; i++)
             {
                 var due = firstAt + (long)(i * interval);
-                await UntilAsync(due, aborted);
+                await (i == 0 ? firstTokenTimer.WaitUntilAsync(due, aborted) : UntilAsync(due, aborted));
 
                 var chunk = new StringBuilder();
                 if (i == 0)
@@ -84,12 +84,9 @@ internal static class ChatCompletionStream
     }
 
     /// <summary>
-    /// Waits until <paramref name="due"/>, never returning before it. Task.Delay counts whole milliseconds on a
-    /// millisecond clock, so it returns up to 1 ms before the time asked for: the fake answered before its set TTFT
-    /// and the load tool's "TTFT − 200" came out too small (figures before 30 Nov evening printed a negative
-    /// first-token lateness, p50 −0.5 to −1.1 ms). One millisecond more than asked makes it late instead, by up to
-    /// ~2 ms, and that lateness is measured, printed and taken out in the "ours" row. Spinning the last fraction away
-    /// would be exact, but it took the fake from 19 to 40 % of a core at 1,000 sessions, which the others then miss.
+    /// Waits until <paramref name="due"/> (tokens after the first), never returning before it. Task.Delay counts whole
+    /// milliseconds on a millisecond clock, so it returns up to 1 ms before the time asked for; one millisecond more
+    /// than asked makes it late instead, by a few ms, which the load tool prints as the fake's token lateness.
     /// </summary>
     private static async Task UntilAsync(long due, CancellationToken aborted)
     {

@@ -12,6 +12,7 @@ builder.Services.AddOptions<FakeLlmOptions>()
     .ValidateDataAnnotations()
     .ValidateOnStart();
 builder.Services.AddSingleton<RequestLog>();
+builder.Services.AddSingleton<FirstTokenTimer>();
 
 var app = builder.Build();
 app.MapPost("/v1/chat/completions", ChatCompletionStream.HandleAsync);
