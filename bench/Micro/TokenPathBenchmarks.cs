@@ -7,6 +7,7 @@ using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Llm;
 using AgentOS.Voice.RelayHost;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
@@ -21,8 +22,9 @@ namespace AgentOS.Voice.Bench.Micro;
 /// <list type="bullet">
 /// <item>Session turn: ours only — ConversationSession and RelaySocketOutput on a real WebSocket over a null stream,
 /// fed by a model that yields pre-built updates.</item>
-/// <item>OpenAI SDK stream: the provider SDK reading the same number of tokens as SSE from memory — what the real
-/// path adds per token before our code sees it.</item>
+/// <item>OpenAI client stream: our OpenAI client reading the same number of tokens as SSE from memory — what the real
+/// path adds per token before the session sees it.</item>
+/// <item>OpenAI SDK stream: the same through the OpenAI SDK, which that client replaced (Azure OpenAI still uses it).</item>
 /// </list>
 /// </summary>
 public class TokenPathBenchmarks
@@ -34,6 +36,7 @@ public class TokenPathBenchmarks
     private WebSocket _socket = null!;
     private RelaySocketOutput _output = null!;
     private IChatClient _sdk = null!;
+    private IChatClient _client = null!;
     private readonly CallerSaid _prompt = new("What are your opening hours?");
     private readonly List<ChatMessage> _messages = [new(ChatRole.User, "What are your opening hours?")];
 
@@ -42,7 +45,7 @@ public class TokenPathBenchmarks
     {
         var updates = Enumerable.Range(0, Tokens).Select(i => new ChatResponseUpdate(ChatRole.Assistant, i == 0 ? "We" : " open")).ToArray();
         _socket = WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true });
-        _output = new RelaySocketOutput(_socket, NullLogger.Instance);
+        _output = new RelaySocketOutput(_socket, TimeSpan.FromSeconds(5), TimeProvider.System, NullLogger.Instance);
         var agent = new Agent { Id = "bench", Name = "Bench", PhoneNumber = "+15550000100", Greeting = "" };
         _session = new ConversationSession(
             agent, new CallStart { CallId = "bench" }, new PrebuiltChatClient(updates), _output, new DiscardingRecorder(),
@@ -62,6 +65,12 @@ public class TokenPathBenchmarks
             Transport = new HttpClientPipelineTransport(http),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         }).GetChatClient("gpt-4o-mini").AsIChatClient();
+        _client = new OpenAIChatClient(http, new OpenAIChatClientOptions
+        {
+            BaseUrl = new Uri("http://127.0.0.1:9/v1"),
+            ApiKey = "sk-bench",
+            Model = "gpt-4o-mini",
+        });
     }
 
     [GlobalCleanup]
@@ -79,11 +88,16 @@ public class TokenPathBenchmarks
         await _session.Idle;
     }
 
+    [Benchmark(Description = "our OpenAI client: read streamed answer (SSE from memory)")]
+    public Task<int> OpenAiClientStream() => ReadAsync(_client);
+
     [Benchmark(Description = "OpenAI SDK: read streamed answer (SSE from memory)")]
-    public async Task<int> OpenAiSdkStream()
+    public Task<int> OpenAiSdkStream() => ReadAsync(_sdk);
+
+    private async Task<int> ReadAsync(IChatClient client)
     {
         var n = 0;
-        await foreach (var update in _sdk.GetStreamingResponseAsync(_messages))
+        await foreach (var update in client.GetStreamingResponseAsync(_messages))
         {
             n += update.Contents.Count;
         }

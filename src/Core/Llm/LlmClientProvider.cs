@@ -6,28 +6,27 @@ using Anthropic;
 using Azure.AI.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using OpenAI;
 using AnthropicClientOptions = Anthropic.Core.ClientOptions;
 
 namespace AgentOS.Voice.Llm;
 
 /// <summary>
-/// Chooses the chat client for an agent by <see cref="LlmSettings.Provider"/>. Clients are the providers' own SDK
-/// clients adapted to <see cref="IChatClient"/>, with nothing layered on top: tool calls are not invoked here but
+/// Chooses the chat client for an agent by <see cref="LlmSettings.Provider"/>. OpenAI (and OpenAI-compatible servers)
+/// through our own <see cref="OpenAIChatClient"/>; Azure OpenAI and Anthropic through
+/// their SDK clients adapted to <see cref="IChatClient"/>. Nothing is layered on top: tool calls are not invoked here but
 /// arrive in the stream as <see cref="FunctionCallContent"/>, because the session must act on them itself (a hand-off
 /// ends the ConversationRelay session). Real-provider clients are built once per (provider, model, max output tokens)
 /// and shared: callers must not dispose them.
 /// </summary>
 public sealed class LlmClientProvider : ILlmClientProvider
 {
-    /// <summary>The named HttpClient every provider's SDK sends through (pooled connections, no retries).</summary>
+    /// <summary>The named HttpClient every provider's client sends through (pooled connections, no retries).</summary>
     public const string HttpClientName = "AgentOS.Voice.Llm";
 
     private readonly LlmOptions _options;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ClientKey, IChatClient> _clients = new();
-    private readonly Lazy<OpenAIClient> _openAI;
     private readonly Lazy<AzureOpenAIClient> _azureOpenAI;
     private readonly Lazy<AnthropicClient> _anthropic;
 
@@ -36,7 +35,6 @@ public sealed class LlmClientProvider : ILlmClientProvider
         _options = options.Value;
         _httpClientFactory = httpClientFactory;
         _time = timeProvider;
-        _openAI = new(CreateOpenAI);
         _azureOpenAI = new(CreateAzureOpenAI);
         _anthropic = new(CreateAnthropic);
     }
@@ -77,19 +75,18 @@ public sealed class LlmClientProvider : ILlmClientProvider
 
     private IChatClient Create(ClientKey key) => key.Provider switch
     {
-        LlmProviders.OpenAI => _openAI.Value.GetChatClient(key.Model).AsIChatClient(),
+        LlmProviders.OpenAI => new OpenAIChatClient(_httpClientFactory.CreateClient(HttpClientName), new OpenAIChatClientOptions
+        {
+            BaseUrl = new Uri(_options.OpenAI.BaseUrl),
+            ApiKey = _options.OpenAI.ApiKey!,
+            Organization = _options.OpenAI.Organization,
+            Model = key.Model,
+            NetworkTimeout = _options.RequestTimeout,
+        }),
         LlmProviders.AzureOpenAI => _azureOpenAI.Value.GetChatClient(key.Model).AsIChatClient(),
         LlmProviders.Anthropic => _anthropic.Value.AsIChatClient(key.Model, key.MaxOutputTokens),
         _ => throw new InvalidOperationException($"No client factory for provider '{key.Provider}'."),
     };
-
-    private OpenAIClient CreateOpenAI()
-    {
-        var o = _options.OpenAI;
-        var clientOptions = new OpenAIClientOptions { Endpoint = new Uri(o.BaseUrl), OrganizationId = o.Organization };
-        ConfigurePipeline(clientOptions);
-        return new OpenAIClient(new ApiKeyCredential(o.ApiKey!), clientOptions);
-    }
 
     private AzureOpenAIClient CreateAzureOpenAI()
     {

@@ -16,9 +16,9 @@ public sealed class LlmOptions
     public ScriptedLlmOptions Scripted { get; set; } = new();
 
     /// <summary>
-    /// Longest a model request may wait for the provider. The OpenAI and Azure SDKs apply it to the response headers
-    /// and then to each streamed read; the Anthropic SDK to the whole call, stream included. A caller is on the line,
-    /// so a stalled provider must fail fast rather than hold the turn.
+    /// Longest a model request may wait for the provider. Our OpenAI client and the Azure SDK apply it to the response
+    /// headers and then to each streamed read; the Anthropic SDK to the whole call, stream included. A caller is on the
+    /// line, so a stalled provider must fail fast rather than hold the turn.
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -16,7 +16,7 @@ public static class LlmServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
 
         var http = services.AddHttpClient(LlmClientProvider.HttpClientName)
-            // The SDK clients are cached and keep this HttpClient for the process's life, so the factory never
+            // The chat clients are cached and keep this HttpClient for the process's life, so the factory never
             // rotates its handler; the pooled-connection lifetime is what lets DNS changes be picked up.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -29,7 +29,7 @@ public static class LlmServiceCollectionExtensions
                 // that resets the stream only; over HTTP/1.1 it costs the connection.
                 MaxResponseDrainSize = 0,
             })
-            // The SDKs apply Llm:RequestTimeout themselves; HttpClient's own 100 s would cut long streams short.
+            // The clients apply Llm:RequestTimeout themselves; HttpClient's own 100 s would cut long streams short.
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler(() => new PreferHttp2Handler());
 

@@ -4,7 +4,7 @@ namespace AgentOS.Voice.Llm;
 
 /// <summary>
 /// Asks for HTTP/2 on every LLM request; the server's TLS handshake (ALPN) decides, and HTTP/1.1 stays the fallback.
-/// The SDKs build their own <see cref="HttpRequestMessage"/>s, which default to HTTP/1.1, and HttpClient's
+/// The clients build their own <see cref="HttpRequestMessage"/>s, which default to HTTP/1.1, and HttpClient's
 /// DefaultRequestVersion only applies to requests it builds itself, so this handler sets the version. Why it matters:
 /// an interrupted answer's stream must be closed at once so the provider stops generating. Over HTTP/1.1 that closes
 /// the connection, and the caller's next turn pays a new TCP and TLS handshake to the provider before its first token.

@@ -51,6 +51,13 @@ public class ProviderErrorTests
             Assert.Equal("Anthropic.Exceptions", error.GetType().Namespace);
             Assert.Contains(JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("type").GetString()!, error.Message, StringComparison.Ordinal);
         }
+        else if (provider == LlmProviders.OpenAI)
+        {
+            // Our own client: the status and OpenAI's error type from the body.
+            var refusal = Assert.IsType<LlmProviderException>(error);
+            Assert.Equal(status, refusal.Status);
+            Assert.Equal(JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("type").GetString(), refusal.ErrorType);
+        }
         else
         {
             Assert.Equal(status, Assert.IsType<ClientResultException>(error).Status);
@@ -70,7 +77,7 @@ public class ProviderErrorTests
         using var host = builder.Build();
         var client = host.Services.GetRequiredService<ILlmClientProvider>().GetClient(LlmTestServices.Agent(LlmProviders.OpenAI, "gpt-4o-mini"));
 
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(LlmTestServices.Conversation("Hello")));
+        var error = await Assert.ThrowsAsync<LlmProviderException>(() => client.GetResponseAsync(LlmTestServices.Conversation("Hello")));
 
         Assert.Equal(503, error.Status);
         Assert.Single(fake.Requests);
