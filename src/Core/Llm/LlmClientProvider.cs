@@ -12,10 +12,10 @@ namespace AgentOS.Voice.Llm;
 
 /// <summary>
 /// Chooses the chat client for an agent by <see cref="LlmSettings.Provider"/>. OpenAI (and OpenAI-compatible servers)
-/// through our own <see cref="OpenAIChatClient"/>; Azure OpenAI and Anthropic through
-/// their SDK clients adapted to <see cref="IChatClient"/>. Nothing is layered on top: tool calls are not invoked here but
-/// arrive in the stream as <see cref="FunctionCallContent"/>, because the session must act on them itself (a hand-off
-/// ends the ConversationRelay session). Real-provider clients are built once per (provider, model, max output tokens)
+/// through our own <see cref="OpenAIChatClient"/>; Azure OpenAI and Anthropic through their SDK clients adapted to
+/// <see cref="IChatClient"/>. Nothing is layered on top: tool calls are not invoked here but arrive in the stream as
+/// <see cref="FunctionCallContent"/>, because the session must act on them itself (a hand-off ends the
+/// ConversationRelay session). Real-provider clients are built once per (provider, model, max output tokens)
 /// and shared: callers must not dispose them.
 /// </summary>
 public sealed class LlmClientProvider : ILlmClientProvider

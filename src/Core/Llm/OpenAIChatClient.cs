@@ -36,10 +36,10 @@ public sealed class LlmProviderException(int? status, string? errorType, string?
 
 /// <summary>
 /// OpenAI's chat completions (and any server that speaks them: vLLM, Ollama, LM Studio), streamed, written against the
-/// documented wire format rather than through the OpenAI SDK: a live turn's first token waits on this path, and the
-/// SDK built each request through its own pipeline and spent ~2.3 KB and ~1.7 µs on every streamed token (bench/Micro),
-/// where this reads a token into its string and one update. Nothing is retried, as before: a caller is on the line and
-/// the session speaks its own fallback. Tool calls are returned, never invoked.
+/// documented wire format rather than through the OpenAI SDK: a live turn's first token waits on this path, and the SDK
+/// built each request through its own pipeline and spent ~2.3 KB and ~1.7 µs on every streamed token (bench/Micro),
+/// where this reads a token into its string and the three small objects an update needs. Nothing is retried, as before:
+/// a caller is on the line and the session speaks its own fallback. Tool calls are returned, never invoked.
 /// </summary>
 public sealed class OpenAIChatClient : IChatClient
 {

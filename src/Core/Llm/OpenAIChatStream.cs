@@ -9,7 +9,8 @@ namespace AgentOS.Voice.Llm;
 /// <see cref="ChatResponseUpdate"/>s: content deltas as text at once, tool-call deltas gathered by index and given as
 /// <see cref="FunctionCallContent"/> with the finish reason, the usage chunk as <see cref="UsageContent"/>, an
 /// <c>error</c> object as <see cref="LlmProviderException"/>. Read with <see cref="Utf8JsonReader"/> over the event's
-/// bytes: a token costs its string and its update, nothing more.
+/// bytes: a token costs its string and the update that carries it (a <see cref="TextContent"/> in a one-element array),
+/// nothing more.
 /// </summary>
 internal sealed class OpenAIChatStream(string model)
 {

@@ -48,7 +48,7 @@ public class LlmClientProviderTests
         var metadata = first.GetService<ChatClientMetadata>();
         Assert.Contains(metadataProvider, metadata?.ProviderName ?? "", StringComparison.OrdinalIgnoreCase);
         Assert.Equal("model-a", metadata?.DefaultModelId);
-        // Raw SDK clients: no function-invoking layer that would run the session's tools behind its back.
+        // Raw clients: no function-invoking layer that would run the session's tools behind its back.
         Assert.Null(first.GetService<FunctionInvokingChatClient>());
     }
 
