@@ -78,4 +78,29 @@ public class LlmConnectionTests
         Assert.All(requests, r => Assert.Equal(protocol, r.Protocol));
         Assert.Equal(connectionKept, requests[0].ConnectionId == requests[1].ConnectionId);
     }
+
+    [Fact]
+    public async Task A_completed_answer_over_plain_http1_leaves_its_connection_for_the_next_turn()
+    {
+        // Responses are never drained (MaxResponseDrainSize = 0), so the client must itself read past [DONE] to the
+        // body's end; a local model server on plain HTTP/1.1 would otherwise cost a new connection every turn.
+        await using var fake = await FakeLlmServer.StartAsync(async (context, _) =>
+        {
+            await OpenAIStreamingTests.StreamTextAsync(context, Model, ["Open", " daily"]);
+            // The body's end comes a moment after [DONE], as it may from a server that flushes events one by one.
+            await Task.Delay(200);
+        });
+        await using var services = LlmTestServices.Build(
+            new Dictionary<string, string?> { ["Llm:OpenAI:ApiKey"] = "sk-test-key", ["Llm:OpenAI:BaseUrl"] = fake.BaseUrl + "/v1" });
+        var client = services.GetRequiredService<ILlmClientProvider>().GetClient(LlmTestServices.Agent(LlmProviders.OpenAI, Model));
+
+        var first = await client.GetResponseAsync(LlmTestServices.Conversation("Hours?"));
+        var second = await client.GetResponseAsync(LlmTestServices.Conversation("And Sunday?"));
+
+        Assert.Equal("Open daily", first.Text);
+        Assert.Equal("Open daily", second.Text);
+        var requests = fake.Requests.ToArray();
+        Assert.All(requests, r => Assert.Equal("HTTP/1.1", r.Protocol));
+        Assert.Equal(requests[0].ConnectionId, requests[1].ConnectionId);
+    }
 }
