@@ -4,9 +4,12 @@ using Microsoft.Extensions.AI;
 namespace AgentOS.Voice.Llm;
 
 /// <summary>
-/// Writes the body of OpenAI's <c>POST /chat/completions</c> for a streamed answer: the fields the OpenAI SDK sent for
-/// the same conversation and options (model, messages with tool calls and tool results, temperature,
-/// max_completion_tokens, tools with tool_choice "auto", stream with include_usage), straight to UTF-8.
+/// Writes the body of OpenAI's <c>POST /chat/completions</c> for a streamed answer, straight to UTF-8: the fields the
+/// OpenAI SDK sent for the same conversation and options (model, messages with tool calls and tool results,
+/// temperature, max_completion_tokens, tools with tool_choice "auto", stream with include_usage). One difference: a
+/// tool's parameter schema goes as the tool declares it, where the SDK's adapter rewrote it (adding
+/// <c>"additionalProperties": false</c>), which OpenAI requires only in strict mode (<c>strict</c> defaults to false
+/// and is not sent).
 /// </summary>
 internal static class OpenAIChatRequest
 {
@@ -83,13 +86,14 @@ internal static class OpenAIChatRequest
         json.WriteStartObject();
         json.WriteString("role", message.Role.Value);
         var text = message.Text;
-        var calls = message.Role == ChatRole.Assistant ? message.Contents.OfType<FunctionCallContent>().ToList() : [];
-        if (text.Length > 0 || calls.Count == 0)
+        // Only an assistant message carries tool calls; the system and user messages of every turn need no list.
+        var calls = message.Role == ChatRole.Assistant ? message.Contents.OfType<FunctionCallContent>().ToList() : null;
+        if (text.Length > 0 || calls is not { Count: > 0 })
         {
             json.WriteString("content", text);
         }
 
-        if (calls.Count > 0)
+        if (calls is { Count: > 0 })
         {
             json.WriteStartArray("tool_calls");
             foreach (var call in calls)

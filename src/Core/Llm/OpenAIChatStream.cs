@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -6,17 +5,17 @@ namespace AgentOS.Voice.Llm;
 
 /// <summary>
 /// Reads one streamed answer of OpenAI's chat completions, one SSE <c>data:</c> payload at a time, into
-/// <see cref="ChatResponseUpdate"/>s: content deltas as text at once, tool-call deltas gathered by index and given as
-/// <see cref="FunctionCallContent"/> with the finish reason, the usage chunk as <see cref="UsageContent"/>, an
-/// <c>error</c> object as <see cref="LlmProviderException"/>. Read with <see cref="Utf8JsonReader"/> over the event's
-/// bytes: a token costs its string and the update that carries it (a <see cref="TextContent"/> in a one-element array),
-/// nothing more.
+/// <see cref="ChatResponseUpdate"/>s: content deltas as text at once, tool-call deltas gathered
+/// (<see cref="OpenAIToolCallDeltas"/>) and given as <see cref="FunctionCallContent"/> with the finish reason, the
+/// usage chunk as <see cref="UsageContent"/>, an <c>error</c> object as <see cref="LlmProviderException"/>. Read with
+/// <see cref="Utf8JsonReader"/> over the event's bytes: a token costs its string and the update that carries it (a
+/// <see cref="TextContent"/> in a one-element array), nothing more.
 /// </summary>
 internal sealed class OpenAIChatStream(string model)
 {
     private static ReadOnlySpan<byte> DoneMarker => "[DONE]"u8;
 
-    private readonly SortedDictionary<int, ToolCallBuilder> _toolCalls = [];
+    private readonly OpenAIToolCallDeltas _toolCalls = new();
     private string? _id;
     private string? _model;
     private DateTimeOffset? _created;
@@ -64,12 +63,26 @@ internal sealed class OpenAIChatStream(string model)
             {
                 reader.Read();
                 // Every chunk repeats the id, model and time; reading them once keeps a token at one string.
-                _id ??= reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (_id is null)
+                {
+                    _id = StringOrSkip(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                _model ??= reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (_model is null)
+                {
+                    _model = StringOrSkip(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("created"u8))
             {
@@ -90,7 +103,7 @@ internal sealed class OpenAIChatStream(string model)
     }
 
     /// <summary>Tool calls still held when the stream ended without a finish reason, or null.</summary>
-    public ChatResponseUpdate? Flush() => _toolCalls.Count == 0 ? null : NewUpdate([.. TakeToolCalls()], ChatFinishReason.ToolCalls);
+    public ChatResponseUpdate? Flush() => _toolCalls.Count == 0 ? null : NewUpdate([.. _toolCalls.Take()], ChatFinishReason.ToolCalls);
 
     /// <summary>Reads an OpenAI error object (<c>{"message":…,"type":…,"code":…}</c>), positioned on its start.</summary>
     internal static LlmProviderException ReadError(ref Utf8JsonReader reader, int? status)
@@ -102,8 +115,7 @@ internal sealed class OpenAIChatStream(string model)
             {
                 var name = reader.GetString();
                 reader.Read();
-                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                reader.Skip();
+                var value = StringOrSkip(ref reader);
                 switch (name)
                 {
                     case "message": message = value; break;
@@ -169,96 +181,26 @@ internal sealed class OpenAIChatStream(string model)
             if (reader.ValueTextEquals("content"u8))
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length == 0)
+                // The role chunk's empty content is no text; null content is none either.
+                if (reader.TokenType == JsonTokenType.String && (reader.ValueIsEscaped || reader.ValueSpan.Length > 0))
                 {
-                    continue;
+                    chunk.Text += reader.GetString();
                 }
-
-                chunk.Text = reader.TokenType == JsonTokenType.String ? chunk.Text + reader.GetString() : chunk.Text;
+                else
+                {
+                    reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("tool_calls"u8))
             {
                 reader.Read();
-                ReadToolCalls(ref reader);
+                _toolCalls.Read(ref reader);
             }
             else
             {
                 reader.Read();
                 reader.Skip();
             }
-        }
-    }
-
-    private void ReadToolCalls(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            int index = 0;
-            string? id = null, name = null, arguments = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("function"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        reader.Skip();
-                        continue;
-                    }
-
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var isName = reader.ValueTextEquals("name"u8);
-                        var isArguments = reader.ValueTextEquals("arguments"u8);
-                        reader.Read();
-                        if (reader.TokenType == JsonTokenType.String && (isName || isArguments))
-                        {
-                            if (isName)
-                            {
-                                name = reader.GetString();
-                            }
-                            else
-                            {
-                                arguments = reader.GetString();
-                            }
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
-                }
-                else if (reader.ValueTextEquals("index"u8))
-                {
-                    reader.Read();
-                    index = reader.TokenType == JsonTokenType.Number ? reader.GetInt32() : 0;
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            if (!_toolCalls.TryGetValue(index, out var call))
-            {
-                _toolCalls[index] = call = new ToolCallBuilder();
-            }
-
-            call.Id ??= id;
-            call.Name ??= name;
-            call.Arguments.Append(arguments);
         }
     }
 
@@ -273,20 +215,25 @@ internal sealed class OpenAIChatStream(string model)
         var usage = new UsageDetails();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var target = reader.ValueTextEquals("prompt_tokens"u8) ? 1 : reader.ValueTextEquals("completion_tokens"u8) ? 2 : reader.ValueTextEquals("total_tokens"u8) ? 3 : 0;
-            reader.Read();
-            if (target == 0 || reader.TokenType != JsonTokenType.Number)
+            if (reader.ValueTextEquals("prompt_tokens"u8))
             {
-                reader.Skip();
-                continue;
+                reader.Read();
+                usage.InputTokenCount = CountOrSkip(ref reader);
             }
-
-            var count = reader.GetInt64();
-            switch (target)
+            else if (reader.ValueTextEquals("completion_tokens"u8))
             {
-                case 1: usage.InputTokenCount = count; break;
-                case 2: usage.OutputTokenCount = count; break;
-                default: usage.TotalTokenCount = count; break;
+                reader.Read();
+                usage.OutputTokenCount = CountOrSkip(ref reader);
+            }
+            else if (reader.ValueTextEquals("total_tokens"u8))
+            {
+                reader.Read();
+                usage.TotalTokenCount = CountOrSkip(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
             }
         }
 
@@ -315,7 +262,7 @@ internal sealed class OpenAIChatStream(string model)
         if (chunk.FinishReason is not null)
         {
             Finished = true;
-            contents.AddRange(TakeToolCalls());
+            contents.AddRange(_toolCalls.Take());
         }
 
         if (chunk.Usage is { } usage)
@@ -335,33 +282,27 @@ internal sealed class OpenAIChatStream(string model)
         FinishReason = finishReason,
     };
 
-    private List<FunctionCallContent> TakeToolCalls()
+    /// <summary>The string the reader is on, or null after skipping whatever else is there (null, a number, an object).</summary>
+    internal static string? StringOrSkip(ref Utf8JsonReader reader)
     {
-        var calls = new List<FunctionCallContent>(_toolCalls.Count);
-        foreach (var call in _toolCalls.Values)
+        if (reader.TokenType == JsonTokenType.String)
         {
-            calls.Add(FunctionCallContent.CreateFromParsedArguments(call.Arguments.ToString(), call.Id ?? "", call.Name ?? "", ParseArguments));
+            return reader.GetString();
         }
 
-        _toolCalls.Clear();
-        return calls;
+        reader.Skip();
+        return null;
     }
 
-    private static IDictionary<string, object?>? ParseArguments(string json)
+    private static long? CountOrSkip(ref Utf8JsonReader reader)
     {
-        if (string.IsNullOrWhiteSpace(json))
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var count))
         {
-            return new Dictionary<string, object?>();
+            return count;
         }
 
-        using var document = JsonDocument.Parse(json);
-        var arguments = new Dictionary<string, object?>();
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            arguments[property.Name] = property.Value.Clone();
-        }
-
-        return arguments;
+        reader.Skip();
+        return null;
     }
 
     private static ChatFinishReason FinishReasonOf(string value) => value switch
@@ -378,12 +319,5 @@ internal sealed class OpenAIChatStream(string model)
         public string? Text;
         public UsageDetails? Usage;
         public ChatFinishReason? FinishReason;
-    }
-
-    private sealed class ToolCallBuilder
-    {
-        public string? Id;
-        public string? Name;
-        public StringBuilder Arguments { get; } = new();
     }
 }

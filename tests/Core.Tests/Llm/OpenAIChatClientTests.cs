@@ -166,13 +166,14 @@ public class OpenAIChatClientTests
         await using var _ = services;
 
         var heard = new List<string>();
+        // Bounded, so a client without the deadline fails here instead of hanging the run (the fake never answers).
         var error = await Assert.ThrowsAsync<TimeoutException>(async () =>
         {
             await foreach (var update in client.GetStreamingResponseAsync(LlmTestServices.Conversation("Hours?")))
             {
                 heard.Add(update.Text);
             }
-        });
+        }).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("Let me", string.Concat(heard));
         Assert.Contains("Llm:RequestTimeout", error.Message, StringComparison.Ordinal);
