@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
 using AgentOS.Voice.Storage;
@@ -11,9 +12,10 @@ using Microsoft.Extensions.Options;
 namespace AgentOS.Voice.Bench.RelayLoad;
 
 /// <summary>
-/// The processes under test, each started as it runs in production (Release build, settings in environment variables):
-/// an in-memory Azurite, the fake LLM and RelayHost, plus the one agent the sessions call (provider openai, pointed at
-/// the fake so the SDK's real HTTP/SSE path runs).
+/// The processes under test, each started as it runs in production (Release build, settings in environment variables;
+/// RelayHost also with the runtime settings its container image carries): an in-memory Azurite, the fake LLM and
+/// RelayHost, plus the one agent the sessions call (provider openai, pointed at the fake so the product's real
+/// HTTP/SSE path runs).
 /// </summary>
 internal sealed class BenchStack : IAsyncDisposable
 {
@@ -67,12 +69,14 @@ internal sealed class BenchStack : IAsyncDisposable
 
         using var http = new HttpClient();
         var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
+        var imageEnvironment = ImageEnvironment(root).ToList();
+        Console.WriteLine($"relayhost runtime settings from its image: {(imageEnvironment.Count == 0 ? "none" : string.Join(' ', imageEnvironment.Select(e => $"{e.Key}={e.Value}")))}");
         for (var attempt = 1; ; attempt++)
         {
             // Picked just before the start: a port found free is only reserved once RelayHost binds it, and the
             // longer it waits the likelier another socket (an outgoing connection's ephemeral port) takes it first.
             RelayPort = BenchProcesses.FreePort();
-            Relay = _processes.Start("relayhost", "dotnet", [relay], RelayEnvironment(connectionString, llmUrl, trustedCertificates, options), Path.GetDirectoryName(relay));
+            Relay = _processes.Start("relayhost", "dotnet", [relay], RelayEnvironment(imageEnvironment, connectionString, llmUrl, trustedCertificates, options), Path.GetDirectoryName(relay));
             try
             {
                 await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
@@ -87,7 +91,7 @@ internal sealed class BenchStack : IAsyncDisposable
         await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
     }
 
-    private Dictionary<string, string> RelayEnvironment(string connectionString, string llmUrl, string? trustedCertificates, LoadOptions options)
+    private Dictionary<string, string> RelayEnvironment(IEnumerable<(string Key, string Value)> imageEnvironment, string connectionString, string llmUrl, string? trustedCertificates, LoadOptions options)
     {
         var relayEnvironment = new Dictionary<string, string>
         {
@@ -108,6 +112,11 @@ internal sealed class BenchStack : IAsyncDisposable
             relayEnvironment["SSL_CERT_FILE"] = trustedCertificates;
         }
 
+        foreach (var (key, value) in imageEnvironment)
+        {
+            relayEnvironment[key] = value;
+        }
+
         foreach (var setting in options.RelayEnvironment)
         {
             var eq = setting.IndexOf('=');
@@ -116,6 +125,16 @@ internal sealed class BenchStack : IAsyncDisposable
 
         return relayEnvironment;
     }
+
+    /// <summary>
+    /// The environment RelayHost's container image sets (its project's <c>ContainerEnvironmentVariable</c> items, which
+    /// <c>PublishContainer</c> writes into the image), read from the project so the benchmark cannot drift from it.
+    /// </summary>
+    private static IEnumerable<(string Key, string Value)> ImageEnvironment(string root) =>
+        XDocument.Load(Path.Combine(root, "src/RelayHost/AgentOS.Voice.RelayHost.csproj"))
+            .Descendants("ContainerEnvironmentVariable")
+            .Select(item => ((string?)item.Attribute("Include") ?? throw new InvalidDataException("A ContainerEnvironmentVariable without Include"),
+                (string?)item.Attribute("Value") ?? ""));
 
     private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
     {
