@@ -63,26 +63,12 @@ internal sealed class OpenAIChatStream(string model)
             {
                 reader.Read();
                 // Every chunk repeats the id, model and time; reading them once keeps a token at one string.
-                if (_id is null)
-                {
-                    _id = StringOrSkip(ref reader);
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                KeepFirst(ref reader, ref _id);
             }
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                if (_model is null)
-                {
-                    _model = StringOrSkip(ref reader);
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                KeepFirst(ref reader, ref _model);
             }
             else if (reader.ValueTextEquals("created"u8))
             {
@@ -281,6 +267,19 @@ internal sealed class OpenAIChatStream(string model)
         CreatedAt = _created,
         FinishReason = finishReason,
     };
+
+    /// <summary>Reads a string into <paramref name="field"/> unless an earlier chunk already gave it.</summary>
+    private static void KeepFirst(ref Utf8JsonReader reader, ref string? field)
+    {
+        if (field is null)
+        {
+            field = StringOrSkip(ref reader);
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
 
     /// <summary>The string the reader is on, or null after skipping whatever else is there (null, a number, an object).</summary>
     internal static string? StringOrSkip(ref Utf8JsonReader reader)
