@@ -32,11 +32,21 @@ public sealed class CallRecorderOptions
     /// </summary>
     [Range(1, 64)]
     public int Writers { get; set; } = DefaultWriters;
+
+    /// <summary>
+    /// How long a writer waits after a row arrives before it writes that row and the ones queued behind it. A caller's
+    /// turn is recorded the moment it is heard, which is the moment its model request goes out: written at once, the
+    /// storage round trip (request signing, serialization, sockets) runs beside that request on the same cores.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan WriteDelay { get; set; } = DefaultWriteDelay;
+
+    public static readonly TimeSpan DefaultWriteDelay = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
 /// Rows queued per process and written by <see cref="CallRecorderOptions.Writers"/> background writers, each call
-/// always on the same writer so its rows land in order. When storage falls so far behind that
+/// always on the same writer so its rows land in order, <see cref="CallRecorderOptions.WriteDelay"/> after they arrive. When storage falls so far behind that
 /// <see cref="Capacity"/> rows wait, new rows are dropped with a warning rather than slowing live calls. On shutdown
 /// the queue is drained for as long as the host allows.
 /// </summary>
@@ -46,16 +56,22 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private readonly ICallStore _store;
     private readonly ILogger<BackgroundCallRecorder> _logger;
+    private readonly TimeSpan _writeDelay;
+    private readonly TimeProvider _time;
     private readonly Channel<object>[] _lanes;
+    private readonly CancellationTokenSource _stopping = new();
     private Task _writers = Task.CompletedTask;
     private int _waiting;
     private long _dropped;
 
-    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger, int writers = CallRecorderOptions.DefaultWriters)
+    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger, int writers = CallRecorderOptions.DefaultWriters,
+        TimeSpan writeDelay = default, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         _store = store;
         _logger = logger;
+        _writeDelay = writeDelay;
+        _time = time ?? TimeProvider.System;
         _lanes = new Channel<object>[writers];
         for (var i = 0; i < writers; i++)
         {
@@ -94,6 +110,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     /// <summary>Takes no more rows and waits, as long as the host allows, for the queued ones to be written.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         foreach (var lane in _lanes)
         {
             lane.Writer.TryComplete();
@@ -112,27 +129,41 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private async Task WriteAllAsync(ChannelReader<object> lane)
     {
-        await foreach (var row in lane.ReadAllAsync(CancellationToken.None))
+        while (await lane.WaitToReadAsync(CancellationToken.None))
         {
-            try
+            if (_writeDelay > TimeSpan.Zero && !_stopping.IsCancellationRequested)
             {
-                var write = row switch
-                {
-                    CallRecord call => _store.UpsertCallAsync(call, CancellationToken.None),
-                    NewCall add => _store.AddCallAsync(add.Call, CancellationToken.None),
-                    TranscriptTurn turn => _store.UpsertTurnAsync(turn, CancellationToken.None),
-                    _ => Task.CompletedTask,
-                };
-                await write;
+                // Stopping ends the wait: what is queued is written at once.
+                await Task.Delay(_writeDelay, _time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
-            catch (Exception e)
+
+            while (lane.TryRead(out var row))
             {
-                LogWriteFailed(e, row.GetType().Name);
+                await WriteAsync(row);
             }
-            finally
+        }
+    }
+
+    private async Task WriteAsync(object row)
+    {
+        try
+        {
+            var write = row switch
             {
-                Interlocked.Decrement(ref _waiting);
-            }
+                CallRecord call => _store.UpsertCallAsync(call, CancellationToken.None),
+                NewCall add => _store.AddCallAsync(add.Call, CancellationToken.None),
+                TranscriptTurn turn => _store.UpsertTurnAsync(turn, CancellationToken.None),
+                _ => Task.CompletedTask,
+            };
+            await write;
+        }
+        catch (Exception e)
+        {
+            LogWriteFailed(e, row.GetType().Name);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
         }
     }
 

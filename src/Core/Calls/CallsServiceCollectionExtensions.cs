@@ -17,9 +17,13 @@ public static class CallsServiceCollectionExtensions
         services.TryAddSingleton<ICallStore>(sp => sp.GetRequiredService<TableCallStore>());
         services.TryAddSingleton<ICallContextStore>(sp => sp.GetRequiredService<TableCallStore>());
         services.AddOptions<CallRecorderOptions>().BindConfiguration(CallRecorderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(sp => new BackgroundCallRecorder(
-            sp.GetRequiredService<ICallStore>(), sp.GetRequiredService<ILogger<BackgroundCallRecorder>>(),
-            sp.GetRequiredService<IOptions<CallRecorderOptions>>().Value.Writers));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CallRecorderOptions>>().Value;
+            return new BackgroundCallRecorder(sp.GetRequiredService<ICallStore>(), sp.GetRequiredService<ILogger<BackgroundCallRecorder>>(),
+                options.Writers, options.WriteDelay, sp.GetRequiredService<TimeProvider>());
+        });
         services.TryAddSingleton<ICallRecorder>(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         return services;

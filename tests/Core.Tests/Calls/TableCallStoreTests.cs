@@ -3,6 +3,7 @@ using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOS.Voice.Core.Tests.Calls;
 
@@ -82,6 +83,42 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Empty(log.Warnings);
         Assert.Equal(20, (await _store.GetTranscriptAsync("c-bg")).Count);
         Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-bg"))!.State);
+    }
+
+    [Fact]
+    public async Task Rows_wait_the_write_delay_and_then_go_out_together()
+    {
+        var time = new FakeTimeProvider();
+        var log = new ListLogger<BackgroundCallRecorder>();
+        var recorder = new BackgroundCallRecorder(_store, log, writers: 1, writeDelay: TimeSpan.FromMilliseconds(100), time);
+        await recorder.StartAsync(CancellationToken.None);
+
+        recorder.Record(Turn(0, TurnRole.Caller, "Is Friday free?") with { CallId = "c-delay" });
+        recorder.Record(Turn(1, TurnRole.Agent, "It is.") with { CallId = "c-delay" });
+        // Real time passes, the recorder's clock does not: without the delay both rows would be stored by now.
+        await Task.Delay(300);
+        Assert.Empty(await _store.GetTranscriptAsync("c-delay"));
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await Eventually.True(async () => (await _store.GetTranscriptAsync("c-delay")).Count == 2, "both rows stored once the delay is up");
+        await recorder.StopAsync(CancellationToken.None);
+        Assert.Empty(log.Warnings);
+    }
+
+    [Fact]
+    public async Task Stopping_cuts_the_write_delay_short_and_writes_what_waits()
+    {
+        var log = new ListLogger<BackgroundCallRecorder>();
+        var recorder = new BackgroundCallRecorder(_store, log, writers: 2, writeDelay: TimeSpan.FromHours(1), new FakeTimeProvider());
+        await recorder.StartAsync(CancellationToken.None);
+        recorder.Record(Turn(0, TurnRole.Caller, "Bye.") with { CallId = "c-stop" });
+        recorder.Record(new CallRecord { CallId = "c-stop", AgentId = "front-desk", State = CallState.Ended });
+
+        await recorder.StopAsync(CancellationToken.None);
+
+        Assert.Empty(log.Warnings);
+        Assert.Single(await _store.GetTranscriptAsync("c-stop"));
+        Assert.Equal(CallState.Ended, (await _store.GetCallAsync("c-stop"))!.State);
     }
 
     [Fact]
