@@ -34,9 +34,9 @@ public sealed class CallRecorderOptions
     public int Writers { get; set; } = DefaultWriters;
 
     /// <summary>
-    /// How long a writer waits after a row arrives before it writes that row and the ones queued behind it. A caller's
-    /// turn is recorded the moment it is heard, which is the moment its model request goes out: written at once, the
-    /// storage round trip (request signing, serialization, sockets) runs beside that request on the same cores.
+    /// How old a row must be before it is written (a writer that is behind writes at once). A caller's turn is recorded
+    /// the moment it is heard, which is the moment its model request goes out: written at once, the storage round trip
+    /// (request signing, serialization, sockets) runs beside that request on the same cores.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan WriteDelay { get; set; } = DefaultWriteDelay;
@@ -46,9 +46,9 @@ public sealed class CallRecorderOptions
 
 /// <summary>
 /// Rows queued per process and written by <see cref="CallRecorderOptions.Writers"/> background writers, each call
-/// always on the same writer so its rows land in order, <see cref="CallRecorderOptions.WriteDelay"/> after they arrive. When storage falls so far behind that
-/// <see cref="Capacity"/> rows wait, new rows are dropped with a warning rather than slowing live calls. On shutdown
-/// the queue is drained for as long as the host allows.
+/// always on the same writer so its rows land in order, each no sooner than <see cref="CallRecorderOptions.WriteDelay"/>
+/// after it arrived. When storage falls so far behind that <see cref="Capacity"/> rows wait, new rows are dropped with
+/// a warning rather than slowing live calls. On shutdown the queue is drained for as long as the host allows.
 /// </summary>
 public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecorder
 {
@@ -58,7 +58,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     private readonly ILogger<BackgroundCallRecorder> _logger;
     private readonly TimeSpan _writeDelay;
     private readonly TimeProvider _time;
-    private readonly Channel<object>[] _lanes;
+    private readonly Channel<QueuedRow>[] _lanes;
     private readonly CancellationTokenSource _stopping = new();
     private Task _writers = Task.CompletedTask;
     private int _waiting;
@@ -72,10 +72,10 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
         _logger = logger;
         _writeDelay = writeDelay;
         _time = time ?? TimeProvider.System;
-        _lanes = new Channel<object>[writers];
+        _lanes = new Channel<QueuedRow>[writers];
         for (var i = 0; i < writers; i++)
         {
-            _lanes[i] = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+            _lanes[i] = Channel.CreateUnbounded<QueuedRow>(new UnboundedChannelOptions { SingleReader = true });
         }
     }
 
@@ -87,7 +87,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private void Enqueue(object row, string callId)
     {
-        if (Interlocked.Increment(ref _waiting) > Capacity || !_lanes[(uint)callId.GetHashCode() % (uint)_lanes.Length].Writer.TryWrite(row))
+        if (Interlocked.Increment(ref _waiting) > Capacity || !_lanes[(uint)callId.GetHashCode() % (uint)_lanes.Length].Writer.TryWrite(new QueuedRow(row, _time.GetTimestamp())))
         {
             Interlocked.Decrement(ref _waiting);
             // Once per thousand: when storage is this far behind, a warning per row would only add to the load.
@@ -127,20 +127,20 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
         }
     }
 
-    private async Task WriteAllAsync(ChannelReader<object> lane)
+    private async Task WriteAllAsync(ChannelReader<QueuedRow> lane)
     {
-        while (await lane.WaitToReadAsync(CancellationToken.None))
+        await foreach (var queued in lane.ReadAllAsync(CancellationToken.None))
         {
-            if (_writeDelay > TimeSpan.Zero && !_stopping.IsCancellationRequested)
+            // Each row waits until it is WriteDelay old, not the writer after each wake-up: a writer that is behind
+            // finds its rows old enough and keeps writing at storage's pace, instead of pausing and then writing in bursts.
+            var wait = _writeDelay - _time.GetElapsedTime(queued.EnqueuedAt);
+            if (wait > TimeSpan.Zero && !_stopping.IsCancellationRequested)
             {
                 // Stopping ends the wait: what is queued is written at once.
-                await Task.Delay(_writeDelay, _time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(wait, _time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }
 
-            while (lane.TryRead(out var row))
-            {
-                await WriteAsync(row);
-            }
+            await WriteAsync(queued.Row);
         }
     }
 
@@ -168,6 +168,8 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     }
 
     private sealed record NewCall(CallRecord Call);
+
+    private readonly record struct QueuedRow(object Row, long EnqueuedAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call store queue full: dropped a {Row} of call {CallId} ({Dropped} rows dropped since start)")]
     private partial void LogDropped(string callId, string row, long dropped);

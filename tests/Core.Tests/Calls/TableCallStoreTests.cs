@@ -86,7 +86,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
-    public async Task Rows_wait_the_write_delay_and_then_go_out_together()
+    public async Task Rows_are_written_once_they_are_the_write_delay_old()
     {
         var time = new FakeTimeProvider();
         var log = new ListLogger<BackgroundCallRecorder>();
@@ -100,7 +100,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Empty(await _store.GetTranscriptAsync("c-delay"));
 
         time.Advance(TimeSpan.FromMilliseconds(100));
-        await Eventually.True(async () => (await _store.GetTranscriptAsync("c-delay")).Count == 2, "both rows stored once the delay is up");
+        await Eventually.True(async () => (await _store.GetTranscriptAsync("c-delay")).Count == 2, "both rows stored once they are 100 ms old");
         await recorder.StopAsync(CancellationToken.None);
         Assert.Empty(log.Warnings);
     }
