@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Calls;
 
@@ -23,7 +24,6 @@ public interface ICallRecorder
 public sealed class CallRecorderOptions
 {
     public const string SectionName = "CallRecorder";
-    public const int DefaultWriters = 4;
 
     /// <summary>
     /// Storage round trips in flight at once. One caps a process at ~100-200 rows a second against Azure Tables (5-10
@@ -31,7 +31,7 @@ public sealed class CallRecorderOptions
     /// cores (Azurite is one Node thread) parallel writes only add contention: the benchmarks run with one.
     /// </summary>
     [Range(1, 64)]
-    public int Writers { get; set; } = DefaultWriters;
+    public int Writers { get; set; } = 4;
 
     /// <summary>
     /// How old a row must be before it is written (a writer that is behind writes at once). A caller's turn is recorded
@@ -39,9 +39,7 @@ public sealed class CallRecorderOptions
     /// (request signing, serialization, sockets) runs beside that request on the same cores.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan WriteDelay { get; set; } = DefaultWriteDelay;
-
-    public static readonly TimeSpan DefaultWriteDelay = TimeSpan.FromMilliseconds(100);
+    public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
@@ -64,16 +62,15 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     private int _waiting;
     private long _dropped;
 
-    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger, int writers = CallRecorderOptions.DefaultWriters,
-        TimeSpan writeDelay = default, TimeProvider? time = null)
+    public BackgroundCallRecorder(ICallStore store, ILogger<BackgroundCallRecorder> logger, IOptions<CallRecorderOptions> options, TimeProvider time)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Value.Writers, 1);
         _store = store;
         _logger = logger;
-        _writeDelay = writeDelay;
-        _time = time ?? TimeProvider.System;
-        _lanes = new Channel<QueuedRow>[writers];
-        for (var i = 0; i < writers; i++)
+        _writeDelay = options.Value.WriteDelay;
+        _time = time;
+        _lanes = new Channel<QueuedRow>[options.Value.Writers];
+        for (var i = 0; i < _lanes.Length; i++)
         {
             _lanes[i] = Channel.CreateUnbounded<QueuedRow>(new UnboundedChannelOptions { SingleReader = true });
         }
@@ -134,10 +131,10 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
             // Each row waits until it is WriteDelay old, not the writer after each wake-up: a writer that is behind
             // finds its rows old enough and keeps writing at storage's pace, instead of pausing and then writing in bursts.
             var wait = _writeDelay - _time.GetElapsedTime(queued.EnqueuedAt);
-            if (wait > TimeSpan.Zero && !_stopping.IsCancellationRequested)
+            if (wait > TimeSpan.Zero)
             {
                 // Stopping ends the wait: what is queued is written at once.
-                await Task.Delay(wait, _time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(wait, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             await WriteAsync(queued.Row);

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Calls;
 
@@ -18,12 +16,7 @@ public static class CallsServiceCollectionExtensions
         services.TryAddSingleton<ICallContextStore>(sp => sp.GetRequiredService<TableCallStore>());
         services.AddOptions<CallRecorderOptions>().BindConfiguration(CallRecorderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<CallRecorderOptions>>().Value;
-            return new BackgroundCallRecorder(sp.GetRequiredService<ICallStore>(), sp.GetRequiredService<ILogger<BackgroundCallRecorder>>(),
-                options.Writers, options.WriteDelay, sp.GetRequiredService<TimeProvider>());
-        });
+        services.TryAddSingleton<BackgroundCallRecorder>();
         services.TryAddSingleton<ICallRecorder>(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         return services;

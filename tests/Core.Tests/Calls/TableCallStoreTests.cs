@@ -70,7 +70,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task The_background_recorder_writes_everything_queued_before_it_stops()
     {
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(_store, log);
+        var recorder = Recorder(_store, log);
         await recorder.StartAsync(CancellationToken.None);
         for (var i = 0; i < 20; i++)
         {
@@ -90,7 +90,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     {
         var time = new FakeTimeProvider();
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(_store, log, writers: 1, writeDelay: TimeSpan.FromMilliseconds(100), time);
+        var recorder = Recorder(_store, log, new CallRecorderOptions { Writers = 1, WriteDelay = TimeSpan.FromMilliseconds(100) }, time);
         await recorder.StartAsync(CancellationToken.None);
 
         recorder.Record(Turn(0, TurnRole.Caller, "Is Friday free?") with { CallId = "c-delay" });
@@ -109,12 +109,14 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task Stopping_cuts_the_write_delay_short_and_writes_what_waits()
     {
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(_store, log, writers: 2, writeDelay: TimeSpan.FromHours(1), new FakeTimeProvider());
+        var recorder = Recorder(_store, log, new CallRecorderOptions { Writers = 2, WriteDelay = TimeSpan.FromHours(1) }, new FakeTimeProvider());
         await recorder.StartAsync(CancellationToken.None);
         recorder.Record(Turn(0, TurnRole.Caller, "Bye.") with { CallId = "c-stop" });
         recorder.Record(new CallRecord { CallId = "c-stop", AgentId = "front-desk", State = CallState.Ended });
 
-        await recorder.StopAsync(CancellationToken.None);
+        // Bounded, so a wait that stopping did not end fails here (rows not written) instead of hanging the run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await recorder.StopAsync(timeout.Token);
 
         Assert.Empty(log.Warnings);
         Assert.Single(await _store.GetTranscriptAsync("c-stop"));
@@ -125,7 +127,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task A_record_queued_if_new_never_replaces_one_already_stored()
     {
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(_store, log);
+        var recorder = Recorder(_store, log);
         await recorder.StartAsync(CancellationToken.None);
         await _store.UpsertCallAsync(new CallRecord { CallId = "c-live", AgentId = "front-desk", State = CallState.Ended, EndReason = "caller-hung-up" });
 
@@ -144,7 +146,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public void A_full_queue_drops_rows_with_a_warning_per_thousand_not_per_row()
     {
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(_store, log);
+        var recorder = Recorder(_store, log);
 
         for (var i = 0; i < BackgroundCallRecorder.Capacity + 1000; i++)
         {
@@ -160,7 +162,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task Stopping_past_the_hosts_timeout_says_what_was_not_written_instead_of_failing_shutdown()
     {
         var log = new ListLogger<BackgroundCallRecorder>();
-        var recorder = new BackgroundCallRecorder(new StalledCallStore(), log);
+        var recorder = Recorder(new StalledCallStore(), log);
         await recorder.StartAsync(CancellationToken.None);
         recorder.Record(new CallRecord { CallId = "c-stalled", AgentId = "front-desk" });
 
@@ -185,6 +187,10 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         public Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<TranscriptTurn>>([]);
     }
+
+    private static BackgroundCallRecorder Recorder(ICallStore store, ListLogger<BackgroundCallRecorder> log,
+        CallRecorderOptions? options = null, TimeProvider? time = null) =>
+        new(store, log, Options.Create(options ?? new CallRecorderOptions()), time ?? TimeProvider.System);
 
     private static TranscriptTurn Turn(int index, TurnRole role, string text, double? firstTokenMs = null, int tokens = 0) => new()
     {
