@@ -9,7 +9,7 @@ namespace AgentOS.Voice.Bench.RelayLoad;
 internal static class LoadReport
 {
     public static JsonObject Build(
-        LoadOptions options, List<TurnSample> turns, List<double> sendLatenessMs, JsonNode fake,
+        LoadOptions options, List<TurnSample> turns, List<double> sendLatenessMs, List<double> promptToWireMs, JsonNode fake,
         ProcessSampler[] samplers, TimeSpan measureFrom, TimeSpan measureTo, List<string> errors)
     {
         var frequency = (double)Stopwatch.Frequency;
@@ -55,6 +55,7 @@ internal static class LoadReport
             ["staleTokensPerInterrupt"] = Summary.Of(stale),
             ["lastStaleTokenAfterInterruptMs"] = Summary.Of(staleLate),
             ["loadToolSendLatenessMs"] = Summary.Of(sendLatenessMs),
+            ["loadToolPromptToWireMs"] = Summary.Of(promptToWireMs),
             ["fakeTokenLatenessMs"] = Summary.Of(fakeLate),
         };
 
@@ -67,7 +68,7 @@ internal static class LoadReport
         Console.WriteLine($"== RelayHost load: {options.Sessions} sessions, one turn per session every {options.TurnInterval.TotalSeconds:F0} s, " +
                           $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens; LLM over {options.LlmTransport} ==");
         Console.WriteLine($"turns counted {counted.Count} (interrupted {interrupted.Count}), errors {errors.Count}, answers not completed {incomplete}");
-        Console.WriteLine("first token, ms (prompt sent → first token received):");
+        Console.WriteLine("first token, ms (prompt handed to the socket → first token received):");
         Console.WriteLine($"  overhead = TTFT − {options.TtftMs}      {s["overheadRawMs"]}");
         Console.WriteLine($"  ours (fake's lateness removed) {s["overheadOursMs"]}");
         Console.WriteLine($"    prompt → LLM request at fake  {s["promptToLlmRequestMs"]}");
@@ -84,6 +85,7 @@ internal static class LoadReport
         Console.WriteLine($"  last stale token after the interrupt, ms    {s["lastStaleTokenAfterInterruptMs"]}");
         Console.WriteLine("how busy the tools were:");
         Console.WriteLine($"  load tool send lateness, ms  {s["loadToolSendLatenessMs"]}");
+        Console.WriteLine($"  load tool prompt → socket, ms {s["loadToolPromptToWireMs"]}");
         Console.WriteLine($"  fake token lateness, ms      {s["fakeTokenLatenessMs"]}");
         Console.WriteLine($"  CPU % of one core over the measured window: {string.Join(", ", cpu.Select(c => $"{c.Key} {c.Value:F1}"))}");
         Console.WriteLine($"relayhost RSS: max {relay.MaxRssKb() / 1024.0:F1} MB, 1 min into the measured window {(rssAt1Min is { } kb ? $"{kb / 1024.0:F1} MB" : "n/a")}, at end {rssEnd / 1024.0:F1} MB");

@@ -119,7 +119,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
         errors.AddRange(drivers.SelectMany(d => d.Errors));
         await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
 
-        return LoadReport.Build(options, turns, drivers.SelectMany(d => d.SendLatenessMs).ToList(), fake, samplers, measureFrom, measureTo, errors);
+        return LoadReport.Build(options, turns, drivers.SelectMany(d => d.SendLatenessMs).ToList(), drivers.SelectMany(d => d.PromptToWireMs).ToList(), fake, samplers, measureFrom, measureTo, errors);
     }
 
     private static async Task RunGuardedAsync(SessionDriver driver, long runEnd, CancellationToken cancellationToken)

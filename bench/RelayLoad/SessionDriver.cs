@@ -15,6 +15,7 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
 {
     private readonly List<TurnSample> _turns = [];
     private readonly List<double> _sendLatenessMs = [];
+    private readonly List<double> _promptToWireMs = [];
     private readonly object _gate = new();
     private int _tokens;
     private TaskCompletionSource _enoughTokens = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,6 +24,8 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
 
     public IReadOnlyList<TurnSample> Turns => _turns;
     public IReadOnlyList<double> SendLatenessMs => _sendLatenessMs;
+    /// <summary>Per turn: the load tool started sending the prompt → handed it to the socket.</summary>
+    public IReadOnlyList<double> PromptToWireMs => _promptToWireMs;
     public List<string> Errors { get; } = [];
     public ConversationRelayCaller? Caller { get; private set; }
 
@@ -69,8 +72,11 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
             var sentAt = Stopwatch.GetTimestamp();
             _sendLatenessMs.Add(Stopwatch.GetElapsedTime(due, sentAt).TotalMilliseconds);
             var turn = await caller.SendPromptAsync($"[{tag}] What are your opening hours?", cancellationToken);
-            // The caller's clock started when it connected; its origin in absolute ticks converts its times to ours.
-            var origin = sentAt - Ticks(turn.PromptSentAt);
+            // The caller's times count from its connection; its origin converts them to absolute ticks. The turn is
+            // timed from the prompt handed to the socket: writing its JSON is the load tool's work, not RelayHost's.
+            var origin = caller.ClockOrigin;
+            var promptAt = origin + Ticks(turn.PromptSentAt);
+            _promptToWireMs.Add(Stopwatch.GetElapsedTime(sentAt, promptAt).TotalMilliseconds);
             long? interruptAt = null;
             var answerTimeout = interval + TimeSpan.FromSeconds(5);
             try
@@ -99,7 +105,7 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
             }
 
             var counted = sentAt >= warmupEnd;
-            _turns.Add(new TurnSample(tag, counted, interrupt, sentAt, origin + Ticks(turn.FirstTokenAt), interruptAt, 0, null, false));
+            _turns.Add(new TurnSample(tag, counted, interrupt, promptAt, origin + Ticks(turn.FirstTokenAt), interruptAt, 0, null, false));
         }
     }
 

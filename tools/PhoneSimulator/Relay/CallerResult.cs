@@ -14,8 +14,11 @@ public sealed class CallerTurn
         PromptSentAt = promptSentAt;
     }
 
+    internal void PromptOnWire(TimeSpan at) => PromptSentAt = at;
+
     public string Prompt { get; }
-    public TimeSpan PromptSentAt { get; }
+    /// <summary>When the prompt was handed to the socket; until then, when the caller started to send it.</summary>
+    public TimeSpan PromptSentAt { get; private set; }
     public TimeSpan? FirstTokenAt { get; private set; }
     public TimeSpan? LastTokenAt { get; private set; }
     /// <summary>Non-empty tokens received before any interrupt.</summary>

@@ -15,7 +15,12 @@ namespace AgentOS.Voice.Simulator.Relay;
 public sealed class ConversationRelayCaller : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _origin = Stopwatch.GetTimestamp();
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp the caller's times count from (they are times since it connected).</summary>
+    public long ClockOrigin => _origin;
+
+    private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
@@ -90,7 +95,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// <summary>Sends a final prompt and starts a new turn; does not wait for the answer.</summary>
     public async Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default)
     {
-        var turn = new TurnTracker(new CallerTurn(text, _clock.Elapsed));
+        var turn = new TurnTracker(new CallerTurn(text, Now));
         Result.AddTurn(turn.Record);
         Volatile.Write(ref _current, turn);
         await SendAsync("prompt", writer =>
@@ -98,7 +103,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             writer.WriteString("voicePrompt", text);
             writer.WriteString("lang", "en-US");
             writer.WriteBoolean("last", true);
-        }, cancellationToken);
+        }, cancellationToken, onWire: turn.Record.PromptOnWire);
         return turn.Record;
     }
 
@@ -120,7 +125,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             return false;
         }
 
-        var now = _clock.Elapsed;
+        var now = Now;
         var heard = turn.Record.Interrupt(now);
         var playedMs = (long)(now - (turn.Record.FirstTokenAt ?? now)).TotalMilliseconds;
         await SendAsync("interrupt", writer =>
@@ -233,7 +238,8 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken)
+    /// <param name="onWire">Told the moment the message is handed to the socket, its JSON written and the send lock held.</param>
+    private async Task SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken, Action<TimeSpan>? onWire = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -245,8 +251,11 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }
 
         await _sendLock.WaitAsync(cancellationToken);
+        TimeSpan at;
         try
         {
+            at = Now;
+            onWire?.Invoke(at);
             await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, cancellationToken);
         }
         finally
@@ -254,7 +263,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             _sendLock.Release();
         }
 
-        Result.AddMessage(new CallerMessage(_clock.Elapsed, true, type, Encoding.UTF8.GetString(buffer.WrittenSpan)));
+        Result.AddMessage(new CallerMessage(at, true, type, Encoding.UTF8.GetString(buffer.WrittenSpan)));
     }
 
     private async Task ReceiveLoopAsync()
@@ -293,7 +302,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     private void OnMessage(ReadOnlySpan<byte> json)
     {
-        var at = _clock.Elapsed;
+        var at = Now;
         var parsed = IncomingMessage.Parse(json);
         var record = new CallerMessage(at, false, parsed.Type ?? "", Encoding.UTF8.GetString(json));
         Result.AddMessage(record);
