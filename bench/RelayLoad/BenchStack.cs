@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
@@ -71,6 +72,7 @@ internal sealed class BenchStack : IAsyncDisposable
         var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
         var imageEnvironment = ImageEnvironment(root).ToList();
         Console.WriteLine($"relayhost runtime settings from its image: {(imageEnvironment.Count == 0 ? "none" : string.Join(' ', imageEnvironment.Select(e => $"{e.Key}={e.Value}")))}");
+        Console.WriteLine($"relayhost GC and thread-pool settings from its runtimeconfig: {string.Join(' ', RuntimeConfigSettings(relay).Select(e => $"{e.Key}={e.Value}"))}");
         for (var attempt = 1; ; attempt++)
         {
             // Picked just before the start: a port found free is only reserved once RelayHost binds it, and the
@@ -135,6 +137,15 @@ internal sealed class BenchStack : IAsyncDisposable
             .Descendants("ContainerEnvironmentVariable")
             .Select(item => ((string?)item.Attribute("Include") ?? throw new InvalidDataException("A ContainerEnvironmentVariable without Include"),
                 (string?)item.Attribute("Value") ?? ""));
+
+    /// <summary>The GC and thread-pool settings the build wrote into RelayHost's runtimeconfig (project properties such as <c>ThreadPoolSpinCount</c>).</summary>
+    private static IEnumerable<(string Key, string Value)> RuntimeConfigSettings(string dll)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(dll, ".runtimeconfig.json")))?["runtimeOptions"]?["configProperties"]?.AsObject();
+        return config is null ? [] : config
+            .Where(p => p.Key.StartsWith("System.GC.", StringComparison.Ordinal) || p.Key.StartsWith("System.Threading.", StringComparison.Ordinal))
+            .Select(p => (p.Key, p.Value?.ToJsonString() ?? "null"));
+    }
 
     private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
     {
