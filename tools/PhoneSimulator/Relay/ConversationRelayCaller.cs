@@ -16,11 +16,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket;
     private readonly long _origin = Stopwatch.GetTimestamp();
-
-    /// <summary>The <see cref="Stopwatch"/> timestamp the caller's times count from (they are times since it connected).</summary>
-    public long ClockOrigin => _origin;
-
-    private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
@@ -35,6 +30,9 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     }
 
     public CallerResult Result { get; } = new();
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp the caller's times count from (they are times since it connected).</summary>
+    public long ClockOrigin => _origin;
 
     /// <summary>Called on the receive loop for every message the agent sends (for live display); keep it quick.</summary>
     public Action<CallerMessage>? MessageReceived { get; set; }
@@ -237,6 +235,8 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             }
         }
     }
+
+    private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
 
     /// <param name="onWire">Told the moment the message is handed to the socket, its JSON written and the send lock held.</param>
     private async Task SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken, Action<TimeSpan>? onWire = null)
