@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Bench.WebhookLoad;
 
-internal sealed record WebhookOptions(int Rate, TimeSpan Duration, int Concurrency, TimeSpan SaturationDuration, int ColdStarts, string? Functions, string? Output);
+internal sealed record WebhookOptions(int Rate, TimeSpan Duration, int Concurrency, TimeSpan SaturationDuration, int ColdStarts, string? Functions, IReadOnlyList<string> FunctionsEnvironment, string? Output);
 
 /// <summary>
 /// POST /agents/{agentId}/incoming-call on the Functions app as its own process: cold start (process start → first
@@ -54,13 +54,19 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
         };
+        foreach (var setting in options.FunctionsEnvironment)
+        {
+            var split = setting.IndexOf('=');
+            environment[setting[..split]] = setting[(split + 1)..];
+        }
+
         // The handler as built (a framework-dependent dll run by `dotnet`), or as deployed: package.sh's self-contained,
         // ReadyToRun executable.
         var (program, arguments) = options.Functions is { } handler
             ? (File.Exists(handler) ? Path.GetFullPath(handler) : throw new FileNotFoundException($"{handler} is missing: build it with src/Functions/package.sh."), Array.Empty<string>())
             : ("dotnet", [BenchProcesses.ReleaseDll(root, "src/Functions", "AgentOS.Voice.Functions.dll")]);
         var handlerFolder = Path.GetDirectoryName(arguments.Length > 0 ? arguments[0] : program)!;
-        Console.WriteLine($"functions handler: {program} {string.Join(' ', arguments)}");
+        Console.WriteLine($"functions handler: {program} {string.Join(' ', arguments)}{(options.FunctionsEnvironment.Count > 0 ? $" with {string.Join(' ', options.FunctionsEnvironment)}" : "")}");
         var coldCalls = new SignedCalls(AuthToken, url, AgentNumber, "CB");
         var calls = new SignedCalls(AuthToken, url, AgentNumber, "CA");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
