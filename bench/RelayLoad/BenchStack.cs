@@ -119,11 +119,7 @@ internal sealed class BenchStack : IAsyncDisposable
             relayEnvironment[key] = value;
         }
 
-        foreach (var setting in options.RelayEnvironment)
-        {
-            var eq = setting.IndexOf('=');
-            relayEnvironment[setting[..eq]] = setting[(eq + 1)..];
-        }
+        EnvironmentSettings.ApplyTo(relayEnvironment, options.RelayEnvironment);
 
         return relayEnvironment;
     }

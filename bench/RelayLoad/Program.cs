@@ -36,7 +36,7 @@ root.SetAction(async (parse, cancellationToken) =>
         RelayEnvironment = parse.GetValue(relayEnv) ?? [],
         LlmTransport = parse.GetValue(llmTransport),
     };
-    if (options.RelayEnvironment.FirstOrDefault(e => e.IndexOf('=') < 1) is { } bad)
+    if (EnvironmentSettings.FirstInvalid(options.RelayEnvironment) is { } bad)
     {
         Console.Error.WriteLine($"--relay-env takes KEY=VALUE; got '{bad}'.");
         return 2;

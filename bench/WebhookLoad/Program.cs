@@ -18,7 +18,7 @@ var root = new RootCommand("Load tool for the incoming-call webhook: cold start,
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new WebhookOptions(parse.GetValue(rate), parse.GetValue(duration), parse.GetValue(concurrency), parse.GetValue(saturation), parse.GetValue(colds), parse.GetValue(functions), parse.GetValue(functionsEnv) ?? [], parse.GetValue(output));
-    if (options.FunctionsEnvironment.FirstOrDefault(e => e.IndexOf('=') < 1) is { } bad)
+    if (EnvironmentSettings.FirstInvalid(options.FunctionsEnvironment) is { } bad)
     {
         Console.Error.WriteLine($"--functions-env takes KEY=VALUE; got '{bad}'.");
         return 2;

@@ -54,12 +54,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
         };
-        foreach (var setting in options.FunctionsEnvironment)
-        {
-            var split = setting.IndexOf('=');
-            environment[setting[..split]] = setting[(split + 1)..];
-        }
-
+        EnvironmentSettings.ApplyTo(environment, options.FunctionsEnvironment);
         // The handler as built (a framework-dependent dll run by `dotnet`), or as deployed: package.sh's self-contained,
         // ReadyToRun executable.
         var (program, arguments) = options.Functions is { } handler

@@ -96,12 +96,13 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         var turn = new TurnTracker(new CallerTurn(text, Now));
         Result.AddTurn(turn.Record);
         Volatile.Write(ref _current, turn);
-        await SendAsync("prompt", writer =>
+        var sentAt = await SendAsync("prompt", writer =>
         {
             writer.WriteString("voicePrompt", text);
             writer.WriteString("lang", "en-US");
             writer.WriteBoolean("last", true);
-        }, cancellationToken, onWire: turn.Record.PromptOnWire);
+        }, cancellationToken);
+        turn.Record.PromptOnWire(sentAt);
         return turn.Record;
     }
 
@@ -238,8 +239,8 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
 
-    /// <param name="onWire">Told the moment the message is handed to the socket, its JSON written and the send lock held.</param>
-    private async Task SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken, Action<TimeSpan>? onWire = null)
+    /// <summary>Sends one message; returns the moment it was handed to the socket, its JSON written and the send lock held.</summary>
+    private async Task<TimeSpan> SendAsync(string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -255,7 +256,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         try
         {
             at = Now;
-            onWire?.Invoke(at);
             await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, cancellationToken);
         }
         finally
@@ -264,6 +264,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }
 
         Result.AddMessage(new CallerMessage(at, true, type, Encoding.UTF8.GetString(buffer.WrittenSpan)));
+        return at;
     }
 
     private async Task ReceiveLoopAsync()
