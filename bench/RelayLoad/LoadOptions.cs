@@ -7,6 +7,13 @@ internal sealed record LoadOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Turns started before this much time are not counted (JIT, connection pools, first table reads).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Sessions that run turns for <see cref="PrewarmTime"/> before the measured sessions connect, then hang up: the
+    /// three processes' code is then optimized as in a replica that has been taking calls, where at a few sessions the
+    /// runtime would still be recompiling hot methods for minutes. None of their turns is counted.
+    /// </summary>
+    public int PrewarmSessions { get; init; }
+    public TimeSpan PrewarmTime { get; init; } = TimeSpan.FromSeconds(40);
     /// <summary>Each session starts one turn this often; sessions are staggered evenly across it.</summary>
     public TimeSpan TurnInterval { get; init; } = TimeSpan.FromSeconds(5);
     public int TtftMs { get; init; } = 200;

@@ -66,9 +66,9 @@ internal sealed class LoadRun(string root, LoadOptions options)
         return 0;
     }
 
-    private async Task<List<SessionDriver>> ConnectAllAsync(BenchStack stack, long runStart, long warmupEnd, List<string> errors, CancellationToken cancellationToken)
+    private async Task<List<SessionDriver>> ConnectAllAsync(BenchStack stack, long runStart, long warmupEnd, List<string> errors, CancellationToken cancellationToken, char name = 's')
     {
-        var drivers = Enumerable.Range(0, options.Sessions).Select(i => new SessionDriver(i, options, stack.RelayWsUrl, runStart, warmupEnd)).ToList();
+        var drivers = Enumerable.Range(0, options.Sessions).Select(i => new SessionDriver(i, options, stack.RelayWsUrl, runStart, warmupEnd, name)).ToList();
         await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency, CancellationToken = cancellationToken },
             async (driver, ct) =>
             {
@@ -90,6 +90,11 @@ internal sealed class LoadRun(string root, LoadOptions options)
     private async Task<JsonObject> RunConversationsAsync(BenchStack stack, ProcessSampler[] samplers, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
+        if (options.PrewarmSessions > 0)
+        {
+            await new LoadRun(root, options with { Sessions = options.PrewarmSessions }).PrewarmAsync(stack, errors, cancellationToken);
+        }
+
         var connectStart = _clock.Elapsed;
         // Turns begin one interval after connecting starts, so connecting does not overlap the measured turns.
         var runStart = Stopwatch.GetTimestamp() + (long)(Math.Max(options.TurnInterval.TotalSeconds, 2) * Stopwatch.Frequency);
@@ -120,6 +125,22 @@ internal sealed class LoadRun(string root, LoadOptions options)
         await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
 
         return LoadReport.Build(options, turns, drivers.SelectMany(d => d.SendLatenessMs).ToList(), drivers.SelectMany(d => d.PromptToWireMs).ToList(), fake, samplers, measureFrom, measureTo, errors);
+    }
+
+    /// <summary>Runs this run's sessions (the pre-warm ones) for the pre-warm time, counting nothing, and hangs them up.</summary>
+    private async Task PrewarmAsync(BenchStack stack, List<string> errors, CancellationToken cancellationToken)
+    {
+        var started = _clock.Elapsed;
+        var runStart = Stopwatch.GetTimestamp() + (long)(Math.Max(options.TurnInterval.TotalSeconds, 2) * Stopwatch.Frequency);
+        var runEnd = runStart + (long)(options.PrewarmTime.TotalSeconds * Stopwatch.Frequency);
+        var drivers = await ConnectAllAsync(stack, runStart, long.MaxValue, errors, cancellationToken, name: 'w');
+        await Task.WhenAll(drivers.Select(d => RunGuardedAsync(d, runEnd, cancellationToken)));
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+        var turns = drivers.Sum(d => d.Finish().Count);
+        errors.AddRange(drivers.SelectMany(d => d.Errors));
+        await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
+        Console.WriteLine($"pre-warmed with {drivers.Count}/{options.Sessions} sessions for {options.PrewarmTime.TotalSeconds:F0} s: {turns} turns, " +
+                          $"{errors.Count} errors so far ({(_clock.Elapsed - started).TotalSeconds:F0} s); they hung up");
     }
 
     private static async Task RunGuardedAsync(SessionDriver driver, long runEnd, CancellationToken cancellationToken)

@@ -5,6 +5,8 @@ using AgentOS.Voice.Bench.RelayLoad;
 var sessions = new Option<int>("--sessions") { Description = "Concurrent signed sessions", DefaultValueFactory = _ => 200 };
 var duration = new Option<TimeSpan>("--duration") { Description = "Measured time after warm-up (e.g. 00:01:00)", DefaultValueFactory = _ => TimeSpan.FromSeconds(60) };
 var warmup = new Option<TimeSpan>("--warmup") { Description = "Turns started in this time are not counted", DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
+var prewarm = new Option<int>("--prewarm-sessions") { Description = "Sessions that run turns for --prewarm-time before the measured ones connect, then hang up (0: none)", DefaultValueFactory = _ => 0 };
+var prewarmTime = new Option<TimeSpan>("--prewarm-time") { Description = "How long the pre-warm sessions run", DefaultValueFactory = _ => TimeSpan.FromSeconds(40) };
 var interval = new Option<TimeSpan>("--turn-interval") { Description = "Each session starts a turn this often", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
 var ttft = new Option<int>("--ttft-ms") { Description = "Fake LLM time to first token", DefaultValueFactory = _ => 200 };
 var rate = new Option<double>("--tokens-per-second") { Description = "Fake LLM token rate", DefaultValueFactory = _ => 30 };
@@ -17,7 +19,7 @@ var output = new Option<string?>("--out") { Description = "Result file (default 
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, output,
+    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -26,6 +28,8 @@ root.SetAction(async (parse, cancellationToken) =>
         Sessions = parse.GetValue(sessions),
         Duration = parse.GetValue(duration),
         Warmup = parse.GetValue(warmup),
+        PrewarmSessions = parse.GetValue(prewarm),
+        PrewarmTime = parse.GetValue(prewarmTime),
         TurnInterval = parse.GetValue(interval),
         TtftMs = parse.GetValue(ttft),
         TokensPerSecond = parse.GetValue(rate),
@@ -42,9 +46,10 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    if (options.Sessions < 1 || options.Duration <= TimeSpan.Zero || options.TurnInterval <= TimeSpan.Zero)
+    if (options.Sessions < 1 || options.PrewarmSessions < 0 || options.Duration <= TimeSpan.Zero || options.TurnInterval <= TimeSpan.Zero
+        || (options.PrewarmSessions > 0 && options.PrewarmTime <= TimeSpan.Zero))
     {
-        Console.Error.WriteLine("--sessions must be at least 1; --duration and --turn-interval more than zero.");
+        Console.Error.WriteLine("--sessions must be at least 1 and --prewarm-sessions not negative; --duration, --turn-interval and --prewarm-time more than zero.");
         return 2;
     }
 

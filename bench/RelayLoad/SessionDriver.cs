@@ -9,9 +9,10 @@ internal sealed record TurnSample(string Tag, bool Counted, bool Interrupt, long
 /// <summary>
 /// One caller: a signed ConversationRelay session that starts a turn every interval (prompt → answer, then a DTMF key;
 /// every few turns a prompt interrupted after some tokens), and records each turn. Prompts carry a tag ("[s3t7]") so the
-/// fake LLM's own record of the stream can be matched to the turn.
+/// fake LLM's own record of the stream can be matched to the turn; pre-warm sessions are named "w" instead of "s", so
+/// their calls and streams never match a measured one.
 /// </summary>
-internal sealed class SessionDriver(int index, LoadOptions options, string url, long runStart, long warmupEnd)
+internal sealed class SessionDriver(int index, LoadOptions options, string url, long runStart, long warmupEnd, char name = 's')
 {
     private readonly List<TurnSample> _turns = [];
     private readonly List<double> _sendLatenessMs = [];
@@ -34,7 +35,7 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
         var caller = await ConversationRelayCaller.ConnectAsync(url, BenchStack.AuthToken, cancellationToken: cancellationToken);
         caller.MessageReceived = OnMessage;
         await caller.SendSetupAsync(new RelaySetup(
-            RelaySetup.NewSessionId(), "AC00000000000000000000000000000000", $"CAbench{index:D6}", "+15550001000", "+15550000100",
+            RelaySetup.NewSessionId(), "AC00000000000000000000000000000000", $"CAbench{name}{index:D6}", "+15550001000", "+15550000100",
             "inbound", "in-progress", new Dictionary<string, string>()), cancellationToken);
         Caller = caller;
     }
@@ -60,7 +61,7 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
             }
 
             var interrupt = options.InterruptEvery > 0 && k % options.InterruptEvery == options.InterruptEvery - 1;
-            var tag = $"s{index}t{k}";
+            var tag = $"{name}{index}t{k}";
             lock (_gate)
             {
                 _tokens = 0;
@@ -126,7 +127,7 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
 
         if (Caller?.Result.Error is { } error)
         {
-            Errors.Add($"s{index}: {error}");
+            Errors.Add($"{name}{index}: {error}");
         }
 
         return _turns;
