@@ -96,8 +96,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
         }
 
         var connectStart = _clock.Elapsed;
-        // Turns begin one interval after connecting starts, so connecting does not overlap the measured turns.
-        var runStart = Stopwatch.GetTimestamp() + (long)(Math.Max(options.TurnInterval.TotalSeconds, 2) * Stopwatch.Frequency);
+        var runStart = FirstTurnAt();
         var warmupEnd = runStart + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
         var runEnd = runStart + (long)((options.Warmup + options.Duration).TotalSeconds * Stopwatch.Frequency);
         var drivers = await ConnectAllAsync(stack, runStart, warmupEnd, errors, cancellationToken);
@@ -122,7 +121,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
         var fake = await FetchFakeStatsAsync(stack, cancellationToken);
         var turns = drivers.SelectMany(d => d.Finish()).ToList();
         errors.AddRange(drivers.SelectMany(d => d.Errors));
-        await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
+        await HangUpAsync(drivers);
 
         return LoadReport.Build(options, turns, drivers.SelectMany(d => d.SendLatenessMs).ToList(), drivers.SelectMany(d => d.PromptToWireMs).ToList(), fake, samplers, measureFrom, measureTo, errors);
     }
@@ -131,17 +130,23 @@ internal sealed class LoadRun(string root, LoadOptions options)
     private async Task PrewarmAsync(BenchStack stack, List<string> errors, CancellationToken cancellationToken)
     {
         var started = _clock.Elapsed;
-        var runStart = Stopwatch.GetTimestamp() + (long)(Math.Max(options.TurnInterval.TotalSeconds, 2) * Stopwatch.Frequency);
+        var runStart = FirstTurnAt();
         var runEnd = runStart + (long)(options.PrewarmTime.TotalSeconds * Stopwatch.Frequency);
         var drivers = await ConnectAllAsync(stack, runStart, long.MaxValue, errors, cancellationToken, name: 'w');
         await Task.WhenAll(drivers.Select(d => RunGuardedAsync(d, runEnd, cancellationToken)));
         await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
         var turns = drivers.Sum(d => d.Finish().Count);
         errors.AddRange(drivers.SelectMany(d => d.Errors));
-        await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
+        await HangUpAsync(drivers);
         Console.WriteLine($"pre-warmed with {drivers.Count}/{options.Sessions} sessions for {options.PrewarmTime.TotalSeconds:F0} s: {turns} turns, " +
                           $"{errors.Count} errors so far ({(_clock.Elapsed - started).TotalSeconds:F0} s); they hung up");
     }
+
+    /// <summary>One turn interval from now (at least 2 s), so connecting the sessions does not overlap their first turns.</summary>
+    private long FirstTurnAt() => Stopwatch.GetTimestamp() + (long)(Math.Max(options.TurnInterval.TotalSeconds, 2) * Stopwatch.Frequency);
+
+    private Task HangUpAsync(IEnumerable<SessionDriver> drivers) =>
+        Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
 
     private static async Task RunGuardedAsync(SessionDriver driver, long runEnd, CancellationToken cancellationToken)
     {
@@ -192,7 +197,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
             Console.WriteLine($"  error ×{line.Count()}: {line.Key}");
         }
 
-        await Parallel.ForEachAsync(drivers.Concat(more), new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency }, async (d, _) => await d.Caller!.DisposeAsync());
+        await HangUpAsync(drivers.Concat(more));
         return new JsonObject
         {
             ["mode"] = "idle",

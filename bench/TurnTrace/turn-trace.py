@@ -9,6 +9,7 @@ the first token less the prompt send, less the set TTFT) into RelayHost's part (
 its send, both legs) and everything else (loopback, the fake, the load tool).
 """
 import argparse
+import bisect
 import re
 import statistics
 
@@ -45,11 +46,12 @@ def main():
     parser.add_argument('--ttft-ms', type=float, default=200)
     args = parser.parse_args()
     events = read_events(args.trace)
+    times = [e[0] for e in events]
 
     def first(start, pid, kind, within=args.ttft_ms * 2, predicate=lambda rest: True):
-        for t, p, event, rest in events:
-            if t < start:
-                continue
+        # perf script prints events in time order, so each search starts at its moment instead of the trace's start.
+        for i in range(bisect.bisect_left(times, start), len(events)):
+            t, p, event, rest = events[i]
             if t > start + within:
                 return None
             if p == pid and event.endswith(kind) and predicate(rest):
