@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace AgentOS.Voice.Agents;
 
 /// <summary>
@@ -47,8 +50,45 @@ public sealed record Agent
     /// <summary>Replies for the scripted offline model (provider "scripted"); ignored by real models.</summary>
     public IReadOnlyList<ScriptStep> Script { get; init; } = [];
 
+    /// <summary>HTTP tools the model may call mid-call; each is POSTed its arguments, signed (see docs/agents.md).</summary>
+    public IReadOnlyList<AgentTool> Tools { get; init; } = [];
+
+    /// <summary>
+    /// JSON Schema (type object) of the structured fields a model fills from the transcript after each call or
+    /// message; null means an outcome carries a summary only.
+    /// </summary>
+    public JsonElement? OutcomeSchema { get; init; }
+
+    /// <summary>HTTPS URL each outcome is POSTed to, signed per Standard Webhooks; null means the queue only.</summary>
+    public string? OutcomeWebhookUrl { get; init; }
+
+    /// <summary>
+    /// The per-agent Standard Webhooks signing secret (<c>whsec_…</c>) for tool calls and outcome webhooks. Made by
+    /// the server, never read from or written to the API's agent JSON: it is shown once, when created or rotated.
+    /// </summary>
+    [JsonIgnore]
+    public string? WebhookSecret { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>
+/// An HTTP tool of the agent's own systems: the model calls it by <see cref="Name"/> with arguments matching
+/// <see cref="Parameters"/> (a JSON Schema object); RelayHost POSTs them to <see cref="Url"/> and gives the answer back.
+/// </summary>
+public sealed record AgentTool
+{
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+
+    /// <summary>JSON Schema of the arguments, type object.</summary>
+    public required JsonElement Parameters { get; init; }
+
+    public required string Url { get; init; }
+
+    /// <summary>How long the call waits for the answer, 1–10 s; past it the caller hears a graceful sentence.</summary>
+    public int TimeoutSeconds { get; init; } = 5;
 }
 
 public sealed record AgentLanguage(string Code, string? Voice = null, string? TtsProvider = null, string? TranscriptionProvider = null);

@@ -26,4 +26,5 @@ public static class AgentJson
 [JsonSerializable(typeof(LlmSettings))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, DtmfAction>))]
 [JsonSerializable(typeof(IReadOnlyList<ScriptStep>))]
+[JsonSerializable(typeof(IReadOnlyList<AgentTool>))]
 internal sealed partial class AgentColumnsJsonContext : JsonSerializerContext;

@@ -5,7 +5,7 @@ namespace AgentOS.Voice.Agents;
 
 /// <summary>
 /// Maps an agent to one table row. Scalars are columns of their own so they can be read in the portal or queried;
-/// nested parts (languages, DTMF menu, LLM settings, script) are JSON string columns, since Table Storage has no nesting.
+/// nested parts (languages, DTMF menu, LLM settings, script, tools, outcome schema) are JSON string columns, since Table Storage has no nesting.
 /// </summary>
 internal static class AgentTableEntity
 {
@@ -29,6 +29,10 @@ internal static class AgentTableEntity
         [nameof(Agent.TranscriptionProvider)] = agent.TranscriptionProvider,
         [nameof(Agent.TtsProvider)] = agent.TtsProvider,
         [nameof(Agent.Script)] = Json(agent.Script),
+        [nameof(Agent.Tools)] = Json(agent.Tools),
+        [nameof(Agent.OutcomeSchema)] = agent.OutcomeSchema?.GetRawText(),
+        [nameof(Agent.OutcomeWebhookUrl)] = agent.OutcomeWebhookUrl,
+        [nameof(Agent.WebhookSecret)] = agent.WebhookSecret,
         [nameof(Agent.CreatedAt)] = agent.CreatedAt,
         [nameof(Agent.UpdatedAt)] = agent.UpdatedAt,
     };
@@ -53,6 +57,10 @@ internal static class AgentTableEntity
             TranscriptionProvider = e.GetString(nameof(Agent.TranscriptionProvider)) ?? defaults.TranscriptionProvider,
             TtsProvider = e.GetString(nameof(Agent.TtsProvider)) ?? defaults.TtsProvider,
             Script = FromJson(e, nameof(Agent.Script), defaults.Script),
+            Tools = FromJson(e, nameof(Agent.Tools), defaults.Tools),
+            OutcomeSchema = e.GetString(nameof(Agent.OutcomeSchema)) is { Length: > 0 } schema ? JsonDocument.Parse(schema).RootElement.Clone() : null,
+            OutcomeWebhookUrl = e.GetString(nameof(Agent.OutcomeWebhookUrl)),
+            WebhookSecret = e.GetString(nameof(Agent.WebhookSecret)),
             CreatedAt = e.GetDateTimeOffset(nameof(Agent.CreatedAt)) ?? default,
             UpdatedAt = e.GetDateTimeOffset(nameof(Agent.UpdatedAt)) ?? default,
         };

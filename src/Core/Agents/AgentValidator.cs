@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AgentOS.Voice.Webhooks;
 
 namespace AgentOS.Voice.Agents;
 
@@ -36,7 +37,8 @@ public static partial class AgentValidator
     private static partial Regex DtmfKey();
 
     /// <summary>Problems by field; empty when the agent is valid.</summary>
-    public static IReadOnlyDictionary<string, string[]> Validate(Agent agent)
+    /// <param name="endpoints">Where tools and webhooks may point; null means production rules (public HTTPS only).</param>
+    public static IReadOnlyDictionary<string, string[]> Validate(Agent agent, AgentEndpointOptions? endpoints = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var errors = new Errors();
@@ -83,6 +85,7 @@ public static partial class AgentValidator
         CheckLlm(errors, agent.Llm);
         CheckDtmfMenu(errors, agent);
         CheckScript(errors, agent);
+        CheckEndpoints(errors, agent, endpoints ?? new AgentEndpointOptions());
 
         if (!Enum.IsDefined(agent.Recording))
         {
@@ -274,7 +277,12 @@ public static partial class AgentValidator
             return languages.Contains(code) ? null : $"switch_language needs one of the agent's languages ({string.Join(", ", languages)}).";
         }
 
-        return $"Tool must be {HandoffTool}, {EndCallTool} or {SwitchLanguageToolPrefix}<language>.";
+        if (agent.Tools?.Any(t => t?.Name == tool) == true)
+        {
+            return null;
+        }
+
+        return $"Tool must be {HandoffTool}, {EndCallTool}, {SwitchLanguageToolPrefix}<language> or the name of one of the agent's tools.";
     }
 
     private sealed class Errors

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using AgentOS.Voice.Storage;
+using AgentOS.Voice.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Agents;
@@ -37,7 +38,7 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
     {
         var table = await GetTableAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var stored = agent with { CreatedAt = now, UpdatedAt = now };
+        var stored = agent with { CreatedAt = now, UpdatedAt = now, WebhookSecret = agent.WebhookSecret ?? StandardWebhook.NewSecret() };
         try
         {
             await table.AddEntityAsync(AgentTableEntity.ToEntity(stored), cancellationToken);
@@ -60,7 +61,13 @@ public sealed class TableAgentStore(TableServiceClient tables, IOptions<StorageO
         }
 
         var existing = AgentTableEntity.FromEntity(current.Value!);
-        var stored = agent with { CreatedAt = existing.CreatedAt, UpdatedAt = time.GetUtcNow() };
+        // The API never carries the secret: an edit keeps the stored one unless it is a rotation that brings a new one.
+        var stored = agent with
+        {
+            CreatedAt = existing.CreatedAt,
+            UpdatedAt = time.GetUtcNow(),
+            WebhookSecret = agent.WebhookSecret ?? existing.WebhookSecret ?? StandardWebhook.NewSecret(),
+        };
         try
         {
             await table.UpdateEntityAsync(AgentTableEntity.ToEntity(stored), current.Value!.ETag, TableUpdateMode.Replace, cancellationToken);

@@ -108,6 +108,37 @@ public class TableAgentStoreTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task Tools_and_the_outcome_settings_round_trip_and_the_webhook_secret_is_made_once_and_kept_until_rotated()
+    {
+        var store = NewStore("secret");
+        var parameters = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"time":{"type":"string"}}}""").RootElement.Clone();
+        var schema = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"confirmed":{"type":"boolean"}}}""").RootElement.Clone();
+        var agent = Sample("secret-agent") with
+        {
+            Tools = [new AgentTool { Name = "book_slot", Description = "Books.", Parameters = parameters, Url = "https://clinic.example/book", TimeoutSeconds = 3 }],
+            OutcomeSchema = schema,
+            OutcomeWebhookUrl = "https://clinic.example/hook",
+        };
+
+        var created = await store.CreateAsync(agent);
+        var edited = await store.UpdateAsync(agent with { Name = "Edited" });
+        var rotated = await store.UpdateAsync(agent with { WebhookSecret = AgentOS.Voice.Webhooks.StandardWebhook.NewSecret() });
+        var read = await store.GetAsync("secret-agent");
+
+        Assert.True(AgentOS.Voice.Webhooks.StandardWebhook.IsSecret(created.WebhookSecret));
+        Assert.Equal(created.WebhookSecret, edited!.WebhookSecret);
+        Assert.NotEqual(created.WebhookSecret, rotated!.WebhookSecret);
+        Assert.Equal(rotated.WebhookSecret, read!.WebhookSecret);
+        var tool = Assert.Single(read.Tools);
+        Assert.Equal(("book_slot", "https://clinic.example/book", 3), (tool.Name, tool.Url, tool.TimeoutSeconds));
+        Assert.Equal(parameters.GetRawText(), tool.Parameters.GetRawText());
+        Assert.Equal(schema.GetRawText(), read.OutcomeSchema!.Value.GetRawText());
+        Assert.Equal("https://clinic.example/hook", read.OutcomeWebhookUrl);
+        // The API's JSON never carries the secret.
+        Assert.DoesNotContain("whsec_", System.Text.Json.JsonSerializer.Serialize(read, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+    }
+
+    [Fact]
     public async Task Update_of_a_missing_agent_returns_null_and_creates_nothing()
     {
         var store = NewStore("updmiss");
