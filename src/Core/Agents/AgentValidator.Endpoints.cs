@@ -20,7 +20,7 @@ public static partial class AgentValidator
         new HashSet<string>(StringComparer.Ordinal) { LlmToolNames.Handoff, LlmToolNames.EndCall, LlmToolNames.SwitchLanguage };
 
     // What OpenAI, Anthropic and Azure OpenAI all accept as a function name.
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex ToolName();
 
     private static void CheckEndpoints(Errors errors, Agent agent, AgentEndpointOptions endpoints)

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Webhooks;
 
 namespace AgentOS.Voice.Agents;
@@ -23,17 +25,14 @@ public static partial class AgentValidator
     public const string EndCallTool = "end_call";
     public const string SwitchLanguageToolPrefix = "switch_language:";
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{1,62}\z")]
     private static partial Regex Slug();
 
-    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
-    private static partial Regex E164();
-
     // BCP-47 shape: a 2–3 letter language, then subtags of 2–8 letters or digits (en-US, pt-BR, zh-Hant-TW, es-419).
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    [GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\z")]
     private static partial Regex LanguageTag();
 
-    [GeneratedRegex(@"^[0-9*#]$")]
+    [GeneratedRegex(@"^[0-9*#]\z")]
     private static partial Regex DtmfKey();
 
     /// <summary>Problems by field; empty when the agent is valid.</summary>
@@ -53,12 +52,12 @@ public static partial class AgentValidator
             errors.Add("name", $"Name is required and must be at most {MaxNameLength} characters.");
         }
 
-        if (agent.PhoneNumber is null || !E164().IsMatch(agent.PhoneNumber))
+        if (!PhoneNumbers.IsE164(agent.PhoneNumber))
         {
             errors.Add("phoneNumber", "PhoneNumber must be in E.164 form, e.g. +14155550100.");
         }
 
-        if (agent.TransferNumber is not null && !E164().IsMatch(agent.TransferNumber))
+        if (agent.TransferNumber is not null && !PhoneNumbers.IsE164(agent.TransferNumber))
         {
             errors.Add("transferNumber", "TransferNumber must be in E.164 form, e.g. +14155550100, or absent.");
         }
@@ -86,6 +85,7 @@ public static partial class AgentValidator
         CheckDtmfMenu(errors, agent);
         CheckScript(errors, agent);
         CheckEndpoints(errors, agent, endpoints ?? new AgentEndpointOptions());
+        CheckXmlText(errors, agent);
 
         if (!Enum.IsDefined(agent.Recording))
         {
@@ -255,6 +255,28 @@ public static partial class AgentValidator
             if (step.Tool is not null && ToolProblem(step.Tool, agent, languages) is { } problem)
             {
                 errors.Add($"script[{i}].tool", problem);
+            }
+        }
+    }
+
+    // Every text that reaches TwiML, the model or the API's answers: one control character would otherwise be stored
+    // and make every later call to the agent fail while its TwiML is written.
+    private static void CheckXmlText(Errors errors, Agent agent)
+    {
+        IEnumerable<(string Field, string? Text)> texts =
+        [
+            ("name", agent.Name), ("voice", agent.Voice), ("greeting", agent.Greeting), ("systemPrompt", agent.SystemPrompt),
+            ("llm.model", agent.Llm?.Model),
+            .. (agent.OtherLanguages ?? []).Select((l, i) => ($"otherLanguages[{i}].voice", l?.Voice)),
+            .. (agent.DtmfMenu ?? new Dictionary<string, DtmfAction>()).Select(e => ($"dtmfMenu.{e.Key}.text", e.Value?.Text)),
+            .. (agent.Script ?? []).SelectMany((step, i) => new[] { ($"script[{i}].whenCallerSays", step?.WhenCallerSays), ($"script[{i}].reply", step?.Reply) }),
+            .. (agent.Tools ?? []).Select((tool, i) => ($"tools[{i}].description", tool?.Description)),
+        ];
+        foreach (var (field, text) in texts)
+        {
+            if (XmlText.Problem(text) is { } problem)
+            {
+                errors.Add(field, problem);
             }
         }
     }

@@ -79,7 +79,7 @@ public static partial class ConversationTools
         return doc.RootElement.Clone();
     }
 
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    [GeneratedRegex(@"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\z")]
     private static partial Regex LanguageTag();
 }
 

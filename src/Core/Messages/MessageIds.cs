@@ -6,7 +6,7 @@ namespace AgentOS.Voice.Messages;
 
 public static partial class MessageIds
 {
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex Valid();
 
     /// <summary>Time-ordered, so a partition lists an agent's messages oldest first.</summary>

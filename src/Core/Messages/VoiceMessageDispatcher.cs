@@ -34,7 +34,10 @@ public sealed class VoiceMessageDispatcher(
 
         var agent = await agents.GetAsync(job.AgentId!, cancellationToken)
                     ?? throw new VoiceMessageRejectedException($"There is no agent '{job.AgentId}'.");
-        var message = await EnsureRecordAsync(job, cancellationToken);
+        if (await EnsureRecordAsync(job, cancellationToken) is not { } message)
+        {
+            return;
+        }
 
         if (queue.DelayUntil(message.SendAt) is { } wait)
         {
@@ -126,12 +129,13 @@ public sealed class VoiceMessageDispatcher(
         _ => requested,
     };
 
-    private async Task<VoiceMessage> EnsureRecordAsync(VoiceMessageJob job, CancellationToken cancellationToken)
+    /// <summary>The job's record, created when an outside producer enqueued it; null when the job reuses another's key.</summary>
+    private async Task<VoiceMessage?> EnsureRecordAsync(VoiceMessageJob job, CancellationToken cancellationToken)
     {
         var id = job.ResolveMessageId();
         if (await store.GetAsync(job.AgentId!, id, cancellationToken) is { } existing)
         {
-            return existing;
+            return await RefuseIfConflictingAsync(job, existing, cancellationToken) ? null : existing;
         }
 
         // Enqueued by an outside producer: the record starts here. Two copies racing both end up with the first one's row.
@@ -151,9 +155,29 @@ public sealed class VoiceMessageDispatcher(
         if (created)
         {
             logger.LogInformation("Message {MessageId} for agent {AgentId} created from its queue job", id, job.AgentId);
+            return message;
         }
 
-        return message;
+        return await RefuseIfConflictingAsync(job, message, cancellationToken) ? null : message;
+    }
+
+    /// <summary>
+    /// A job whose id or idempotency key is already taken by a different message is not sent, and the refusal is
+    /// written into the kept message's history, where an operator looking for the missing message finds it.
+    /// </summary>
+    private async Task<bool> RefuseIfConflictingAsync(VoiceMessageJob job, VoiceMessage kept, CancellationToken cancellationToken)
+    {
+        var differences = job.DifferencesFrom(kept);
+        if (differences.Count == 0)
+        {
+            return false;
+        }
+
+        var detail = $"refused a second job with the same {(job.MessageId is null ? "idempotency key" : "message id")} and a different " +
+                     $"{string.Join(", ", differences)}; that job was not sent";
+        logger.LogError("Message {MessageId}: {Detail}", kept.Id, detail);
+        await store.UpdateAsync(kept.AgentId, kept.Id, m => m.Note(time.GetUtcNow(), detail), cancellationToken);
+        return true;
     }
 
     /// <summary>Whether this worker should go on with the record; reports a claim that never got its call.</summary>

@@ -54,9 +54,51 @@ public sealed record VoiceMessageJob
     public string ResolveMessageId() =>
         MessageId ?? MessageIds.ForIdempotencyKey(AgentId!, IdempotencyKey ?? throw new InvalidOperationException("A job needs a message id or an idempotency key."));
 
+    /// <summary>
+    /// The fields (camelCase) in which this job asks for something other than <paramref name="stored"/>, the record
+    /// already kept under the same id or idempotency key; empty when it is a copy of the same request. A reused key
+    /// with another body is refused rather than silently answered with, or swapped for, the earlier message.
+    /// </summary>
+    public IReadOnlyList<string> DifferencesFrom(VoiceMessage stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var fields = new List<string>();
+        if (!string.Equals(To, stored.To, StringComparison.Ordinal))
+        {
+            fields.Add("to");
+        }
+
+        if (!string.Equals(Text, stored.Text, StringComparison.Ordinal))
+        {
+            fields.Add("text");
+        }
+
+        if (!string.Equals(Voice, stored.Voice, StringComparison.Ordinal))
+        {
+            fields.Add("voice");
+        }
+
+        if (SendAt != stored.SendAt)
+        {
+            fields.Add("sendAt");
+        }
+
+        if ((Record ?? false) != stored.RecordRequested)
+        {
+            fields.Add("record");
+        }
+
+        return fields;
+    }
+
     private static JsonSerializerOptions CreateJsonOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        // Duplicate members are refused: which of two "to"s a reader keeps differs between parsers.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            AllowDuplicateProperties = false,
+        };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

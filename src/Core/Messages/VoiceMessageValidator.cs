@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Twiml;
 
 namespace AgentOS.Voice.Messages;
 
@@ -6,13 +7,10 @@ namespace AgentOS.Voice.Messages;
 /// Checks a message before anything is stored or queued, naming every bad field at once (camelCase, as in the JSON).
 /// The same rules apply to API requests and to jobs outside producers enqueue.
 /// </summary>
-public static partial class VoiceMessageValidator
+public static class VoiceMessageValidator
 {
     public const int MaxIdempotencyKeyLength = 200;
     public const int MaxVoiceLength = 100;
-
-    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
-    private static partial Regex E164();
 
     public static Dictionary<string, string[]> Validate(VoiceMessageJob job, DateTimeOffset now, VoiceMessageOptions options)
     {
@@ -24,7 +22,7 @@ public static partial class VoiceMessageValidator
         {
             errors["to"] = ["Required: the number to call in E.164, e.g. +14155550100."];
         }
-        else if (!E164().IsMatch(job.To))
+        else if (!PhoneNumbers.IsE164(job.To))
         {
             errors["to"] = [$"'{job.To}' is not an E.164 number (+ then 7 to 15 digits, e.g. +14155550100)."];
         }
@@ -37,20 +35,24 @@ public static partial class VoiceMessageValidator
         {
             errors["text"] = [$"{job.Text.Length} characters; at most {options.MaxTextLength} are allowed."];
         }
+        else if (XmlText.Problem(job.Text) is { } textProblem)
+        {
+            errors["text"] = [textProblem];
+        }
 
         if (job.SendAt is { } sendAt && sendAt < now - options.SendAtTolerance)
         {
             errors["sendAt"] = [$"{sendAt:O} is in the past (now is {now:O}; up to {options.SendAtTolerance.TotalMinutes:0.#} minutes late is accepted)."];
         }
 
-        if (job.IdempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength))
+        if (job.IdempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength || XmlText.FirstInvalid(key) >= 0))
         {
-            errors["idempotencyKey"] = [$"Must be 1 to {MaxIdempotencyKeyLength} characters."];
+            errors["idempotencyKey"] = [$"Must be 1 to {MaxIdempotencyKeyLength} characters without control characters."];
         }
 
-        if (job.Voice is { } voice && (string.IsNullOrWhiteSpace(voice) || voice.Length > MaxVoiceLength))
+        if (job.Voice is { } voice && (string.IsNullOrWhiteSpace(voice) || voice.Length > MaxVoiceLength || XmlText.FirstInvalid(voice) >= 0))
         {
-            errors["voice"] = [$"Must be a voice name or id of 1 to {MaxVoiceLength} characters, or left out for the agent's voice."];
+            errors["voice"] = [$"Must be a voice name or id of 1 to {MaxVoiceLength} characters without control characters, or left out for the agent's voice."];
         }
 
         if (job.MessageId is not null && !MessageIds.IsValid(job.MessageId))

@@ -8,7 +8,7 @@ namespace AgentOS.Voice.Functions.Agents;
 /// <summary>
 /// Reads an agent from a request body. Required members are relaxed so a missing id or name reaches the validator and
 /// is reported with every other problem instead of failing alone; unknown members are refused so typos are not
-/// silently dropped.
+/// silently dropped, and so are duplicate members (which of two values a reader keeps differs between parsers).
 /// </summary>
 internal static class AgentRequestJson
 {
@@ -35,6 +35,7 @@ internal static class AgentRequestJson
         var options = new JsonSerializerOptions(AgentJson.Options)
         {
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            AllowDuplicateProperties = false,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver
             {
                 Modifiers =

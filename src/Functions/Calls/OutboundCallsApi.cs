@@ -1,9 +1,10 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Functions.ManagementApi;
+using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Rest;
+using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Functions.Calls;
@@ -115,7 +116,7 @@ internal static partial class OutboundCallsApi
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -138,7 +139,7 @@ internal static partial class OutboundCallsApi
             }
 
             var to = root.TryGetProperty("to", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : null;
-            if (to is null || !E164().IsMatch(to))
+            if (!PhoneNumbers.IsE164(to))
             {
                 errors["to"] = ["to is required: the number to call in E.164 form, e.g. +14155550100."];
             }
@@ -177,6 +178,11 @@ internal static partial class OutboundCallsApi
             {
                 errors[key] = [$"Context values are at most {options.MaxContextValueLength} characters."];
             }
+            else if ((XmlText.Problem(entry.Name) ?? XmlText.Problem(entry.Value.GetString())) is { } problem)
+            {
+                // Context fills the greeting in the call's TwiML.
+                errors[key] = [problem];
+            }
             else
             {
                 context[entry.Name] = entry.Value.GetString()!;
@@ -188,9 +194,6 @@ internal static partial class OutboundCallsApi
             errors["context"] = [$"context has at most {options.MaxContextEntries} entries."];
         }
     }
-
-    [GeneratedRegex(@"^\+[1-9]\d{6,14}$")]
-    private static partial Regex E164();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound call {CallId}: Twilio refused it ({Code}: {Message})")]
     private static partial void LogCreateFailed(ILogger logger, string callId, int? code, string message);

@@ -15,6 +15,7 @@ public static class MessagesApi
     private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
     };
 
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder endpoints)

@@ -63,6 +63,53 @@ public class AgentValidatorTests
         Assert.Contains("transferNumber", AgentValidator.Validate(Valid() with { TransferNumber = number }).Keys);
 
     [Theory]
+    [InlineData("+15550001299\n")]
+    [InlineData("+1555000129\u0661")]
+    public void Numbers_with_a_trailing_newline_or_non_ascii_digits_are_not_E164(string number)
+    {
+        var errors = AgentValidator.Validate(Valid() with { PhoneNumber = number, TransferNumber = number });
+
+        Assert.Contains("phoneNumber", errors.Keys);
+        Assert.Contains("transferNumber", errors.Keys);
+    }
+
+    [Theory]
+    [InlineData(0x0000)]
+    [InlineData(0x0001)]
+    [InlineData(0x000B)]
+    [InlineData(0x000C)]
+    [InlineData(0x001F)]
+    [InlineData(0xFFFE)]
+    [InlineData(0xFFFF)]
+    [InlineData(0xD800)]
+    [InlineData(0xDC00)]
+    public void Text_that_XML_cannot_hold_is_refused_in_every_spoken_field_naming_the_field(int code)
+    {
+        // As a code number: xunit cannot carry a lone surrogate through a string argument.
+        var bad = ((char)code).ToString();
+        var agent = Valid() with
+        {
+            Name = "Front " + bad,
+            Greeting = "Hello " + bad,
+            SystemPrompt = bad + "Be brief.",
+            DtmfMenu = new Dictionary<string, DtmfAction> { ["1"] = new(DtmfActionKind.Say, "Open " + bad), ["*"] = new(DtmfActionKind.End, bad + "Bye") },
+            Script = [new ScriptStep("hi" + bad, "Hello" + bad)],
+        };
+
+        var errors = AgentValidator.Validate(agent);
+
+        Assert.Equal(
+            ["dtmfMenu.*.text", "dtmfMenu.1.text", "greeting", "name", "script[0].reply", "script[0].whenCallerSays", "systemPrompt"],
+            errors.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Contains($"U+{(int)bad[0]:X4}", errors["greeting"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tabs_newlines_and_characters_outside_the_basic_plane_are_fine() =>
+        Assert.Empty(AgentValidator.Validate(Valid() with { Greeting = "Hello\tthere,\r\nwelcome 😀 \uFFFD" }));
+
+    [Theory]
+    [InlineData("front-desk\n")]
     [InlineData("a")]
     [InlineData("-abc")]
     [InlineData("ABC")]

@@ -26,6 +26,34 @@ public sealed class VoiceMessageRulesTests
     }
 
     [Fact]
+    public void A_number_with_a_trailing_newline_and_text_with_control_characters_are_refused()
+    {
+        var errors = VoiceMessageValidator.Validate(new VoiceMessageJob { To = "+15550001299\n", Text = "\u0000", Voice = "v\u0001" }, Now, Options);
+
+        Assert.Equal(["text", "to", "voice"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("U+0000", errors["text"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_job_with_a_duplicate_member_is_not_a_job()
+    {
+        var e = Assert.Throws<VoiceMessageRejectedException>(() =>
+            VoiceMessageJob.Parse("""{"agentId":"a","to":"+15550001111","to":"+15550002222","text":"hi","messageId":"m1"}"""));
+
+        Assert.Contains("to", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_job_differs_from_its_record_only_in_what_it_asks_for()
+    {
+        var stored = new VoiceMessage { Id = "m", AgentId = "a", To = "+15550001111", Text = "Hi", RecordRequested = true, IdempotencyKey = "k" };
+        var copy = VoiceMessageJob.For(stored);
+
+        Assert.Empty(copy.DifferencesFrom(stored with { State = MessageState.Completed, Attempts = 3 }));
+        Assert.Equal(["to", "voice", "record"], (copy with { To = "+15550002222", Voice = "x", Record = null }).DifferencesFrom(stored));
+    }
+
+    [Fact]
     public void A_good_message_passes_and_a_slightly_late_send_time_is_accepted()
     {
         var errors = VoiceMessageValidator.Validate(

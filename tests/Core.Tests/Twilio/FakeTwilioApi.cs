@@ -15,9 +15,10 @@ namespace AgentOS.Voice.Core.Tests.Twilio;
 /// </summary>
 internal sealed class FakeTwilioApi : IAsyncDisposable
 {
-    public const string AccountSid = "ACca71af068ee220f061632f497f6606eb";
-    public const string AuthToken = "0409596f72bb8e2fbe0e72386f57cc85";
-    public const string CallSid = "CAc4626f43868fff40afb559b5d51c3ac6";
+    // Obvious dummies in Twilio's shapes (AC/CA + 32 hex): nothing here could be mistaken for a real account's secret.
+    public const string AccountSid = "AC00000000000000000000000000000001";
+    public const string AuthToken = "dummy-auth-token-for-tests-only";
+    public const string CallSid = "CA00000000000000000000000000000001";
 
     private readonly WebApplication _app;
 

@@ -213,4 +213,27 @@ public class TwimlResponseTests
             new ConversationRelayOptions("wss://r.example.com/ws") { SpeechTimeoutMs = 100 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TwimlResponse().Pause(-1));
     }
+
+    [Fact]
+    public void Characters_XML_cannot_hold_are_stripped_from_text_attributes_and_parameters_so_stored_text_never_breaks_a_call()
+    {
+        var xml = new TwimlResponse()
+            .Say("Hel\u0000lo\u000B \uFFFE😀\uD800")
+            .ConnectConversationRelay(new ConversationRelayOptions("wss://r.example.com/ws")
+            {
+                WelcomeGreeting = "Hi \u0001there",
+                Parameters = [new TwimlParameter("name", "Ada\u001F")],
+            })
+            .ToXml();
+
+        var root = XDocument.Parse(xml).Root!;
+        Assert.Equal("Hello 😀", root.Element("Say")!.Value);
+        var relay = root.Element("Connect")!.Element("ConversationRelay")!;
+        Assert.Equal("Hi there", (string?)relay.Attribute("welcomeGreeting"));
+        Assert.Equal("Ada", (string?)relay.Element("Parameter")!.Attribute("value"));
+    }
+
+    [Fact]
+    public void Valid_text_is_kept_as_it_is() =>
+        Assert.Same("Tab\tnew\r\nline 😀", XmlText.Strip("Tab\tnew\r\nline 😀"));
 }

@@ -52,6 +52,36 @@ public sealed class MessageSafetyTests(MessagesFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_second_job_reusing_an_idempotency_key_with_another_number_is_refused_on_the_record_not_swapped()
+    {
+        await App.CreateAgentAsync("reused-key", "+15550000015");
+        var first = new VoiceMessageJob { AgentId = "reused-key", To = "+15551000015", Text = "The first job.", IdempotencyKey = "job-9" };
+        var queue = Queue(VoiceMessageQueue.QueueName);
+        await queue.CreateIfNotExistsAsync();
+
+        await queue.SendEncodedAsync(first.ToJson());
+        var id = MessageIds.ForIdempotencyKey("reused-key", "job-9");
+        await App.WaitForStateAsync("reused-key", id, "completed");
+        await queue.SendEncodedAsync((first with { To = "+15551000016", Text = "Another job." }).ToJson());
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement kept;
+        do
+        {
+            await Task.Delay(200);
+            kept = await App.GetMessageAsync("reused-key", id);
+        }
+        while (!kept.GetProperty("history").EnumerateArray().Any(h => h.String("detail")?.Contains("refused", StringComparison.Ordinal) == true) && DateTime.UtcNow < deadline);
+
+        Assert.Equal("+15551000015", kept.String("to"));
+        Assert.Equal("completed", kept.State());
+        Assert.Contains(kept.GetProperty("history").EnumerateArray(), h =>
+            h.String("detail") == "refused a second job with the same idempotency key and a different to, text; that job was not sent");
+        Assert.Single(Simulator.Calls, c => c.To == "+15551000015");
+        Assert.DoesNotContain(Simulator.Calls, c => c.To == "+15551000016");
+    }
+
+    [Fact]
     public async Task A_claim_that_never_got_its_call_sid_is_reported_and_not_called_again()
     {
         await App.CreateAgentAsync("crashed", "+15550000013");

@@ -22,6 +22,10 @@ public sealed class AgentsApiTests : IClassFixture<AzuriteFixture>, IDisposable
         _app.Dispose();
     }
 
+    /// <summary>The body as JSON with one piece of its text replaced, for input a serializer would not write.</summary>
+    private static StringContent Edited(object body, string find, string replacement) =>
+        new(JsonSerializer.Serialize(body, JsonSerializerOptions.Web).Replace(find, replacement, StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/json");
+
     private static object AgentBody(string id, string name = "Front desk") => new
     {
         id,
@@ -112,6 +116,30 @@ public sealed class AgentsApiTests : IClassFixture<AzuriteFixture>, IDisposable
         Assert.True((await badEnum.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("dtmfMenu.5.kind", out _));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("phonenumbr", await unknown.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_control_character_in_a_greeting_or_menu_text_is_a_400_naming_the_field_and_stores_nothing()
+    {
+        var greeting = await _client.PostAsync("/api/agents", Edited(AgentBody("ctl-greeting"), "\"name\":", "\"greeting\":\"Hi\\u0001\",\"name\":"));
+        var menu = await _client.PostAsync("/api/agents", Edited(AgentBody("ctl-menu"), "We open at nine.", "We open\\uFFFE at nine."));
+
+        Assert.Equal(HttpStatusCode.BadRequest, greeting.StatusCode);
+        Assert.True((await greeting.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("greeting", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, menu.StatusCode);
+        Assert.True((await menu.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("dtmfMenu.1.text", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/agents/ctl-greeting")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/agents/ctl-menu")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_duplicate_member_is_a_400_and_stores_nothing()
+    {
+        var response = await _client.PostAsync("/api/agents", Edited(AgentBody("dup-member"), "\"name\":", "\"phoneNumber\":\"+14155550111\",\"name\":"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("phoneNumber", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/agents/dup-member")).StatusCode);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class TwimlResponse
             Attr(w, "voice", options?.Voice);
             Attr(w, "language", options?.Language);
             Attr(w, "loop", options?.Loop);
-            w.WriteString(text);
+            w.WriteString(XmlText.Strip(text));
             w.WriteEndElement();
         });
     }
@@ -274,7 +274,7 @@ public sealed class TwimlResponse
     {
         if (value is not null)
         {
-            w.WriteAttributeString(name, value);
+            w.WriteAttributeString(name, XmlText.Strip(value));
         }
     }
 
@@ -305,8 +305,8 @@ public sealed class TwimlResponse
         foreach (var parameter in parameters)
         {
             w.WriteStartElement("Parameter");
-            w.WriteAttributeString("name", parameter.Name);
-            w.WriteAttributeString("value", parameter.Value);
+            w.WriteAttributeString("name", XmlText.Strip(parameter.Name));
+            w.WriteAttributeString("value", XmlText.Strip(parameter.Value));
             w.WriteEndElement();
         }
     }
