@@ -1,5 +1,6 @@
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.RelayHost;
@@ -19,6 +20,8 @@ public static class RelayHostServiceCollectionExtensions
         // Twilio's options and the signature validator for the upgrade; one copy of their rules for both deployables.
         services.AddTwilio(configuration);
         services.AddConversation(configuration);
+        services.AddAgentEndpoints(configuration);
+        services.AddSingleton<IAgentToolClient, AgentToolClient>();
         services.AddSingleton<RelaySessionRegistry>();
         services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();

@@ -24,7 +24,8 @@ internal sealed class RelayServices(
     IOptions<RelayHostOptions> relayOptions,
     IOptions<ConversationOptions> conversationOptions,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    IAgentToolClient tools)
 {
     public TwilioRequestValidator Validator { get; } = validator;
 
@@ -45,6 +46,9 @@ internal sealed class RelayServices(
     public ConversationOptions Conversation { get; } = conversationOptions.Value;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>Calls the agents' own HTTP tools.</summary>
+    public IAgentToolClient Tools { get; } = tools;
 
     public ILogger Logger { get; } = loggers.CreateLogger("AgentOS.Voice.RelayHost.Relay");
 }

@@ -220,7 +220,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             Context = context?.Context ?? CallStart.NoContext,
         };
         LogStarted(call.CallId, agent.Id, setup.CallSid);
-        return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger);
+        return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger, relay.Tools);
     }
 
     private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description)

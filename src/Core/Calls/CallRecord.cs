@@ -67,6 +67,12 @@ public sealed record TranscriptTurn
 
     /// <summary>Tool turns: which tool ran (its arguments and result are in <see cref="Text"/>).</summary>
     public string? ToolName { get; init; }
+
+    /// <summary>Agent (HTTP) tool turns: how long the endpoint took, in milliseconds.</summary>
+    public double? ToolMs { get; init; }
+
+    /// <summary>Agent (HTTP) tool turns: it timed out, failed or answered something that is not JSON.</summary>
+    public bool ToolFailed { get; init; }
 }
 
 public enum TurnRole

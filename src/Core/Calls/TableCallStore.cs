@@ -73,6 +73,8 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["FirstTokenMs"] = turn.FirstTokenMs,
             ["TokenCount"] = turn.TokenCount,
             ["ToolName"] = turn.ToolName,
+            ["ToolMs"] = turn.ToolMs,
+            ["ToolFailed"] = turn.ToolFailed,
         };
         await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
     }
@@ -119,6 +121,8 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
                 FirstTokenMs = e.GetDouble("FirstTokenMs"),
                 TokenCount = e.GetInt32("TokenCount") ?? 0,
                 ToolName = e.GetString("ToolName"),
+                ToolMs = e.GetDouble("ToolMs"),
+                ToolFailed = e.GetBoolean("ToolFailed") ?? false,
             });
         }
 

@@ -36,6 +36,17 @@ public sealed class ConversationOptions
 
     [Required]
     public string GoodbyeText { get; set; } = "Goodbye!";
+
+    /// <summary>Said while an agent tool is still running after <see cref="ToolFillerDelay"/>, so the caller is not left in silence.</summary>
+    [Required]
+    public string ToolFillerText { get; set; } = "One moment, please.";
+
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
+    public TimeSpan ToolFillerDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>What the caller hears when an agent tool times out, fails or answers nonsense.</summary>
+    [Required]
+    public string ToolFailedText { get; set; } = "Sorry, I couldn't get that done just now. Please try again a little later.";
 }
 
 public static class ConversationServiceCollectionExtensions

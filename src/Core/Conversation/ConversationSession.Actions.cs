@@ -60,6 +60,25 @@ public sealed partial class ConversationSession
 
     internal ConversationOptions Options => _options;
 
+    internal TimeProvider Time => _time;
+
+    internal Agent AgentRecord => _agent;
+
+    internal IAgentToolClient? ToolClient => _toolClient;
+
+    internal AgentTool? AgentTool(string name)
+    {
+        foreach (var tool in _agent.Tools)
+        {
+            if (tool.Name == name)
+            {
+                return tool;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The agent's own language or one of its others; with none configured any language is allowed.</summary>
     internal bool Speaks(string language) =>
         _agent.OtherLanguages.Count == 0 ||

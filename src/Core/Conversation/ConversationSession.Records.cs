@@ -18,7 +18,7 @@ public sealed partial class ConversationSession
         Persist(turn, g.FirstTokenMs, g.Tokens);
     }
 
-    internal HistoryTurn AddTurn(TurnRole role, string text, ToolExchange? tool = null)
+    internal HistoryTurn AddTurn(TurnRole role, string text, ToolExchange? tool = null, AgentToolResult? http = null)
     {
         HistoryTurn turn;
         lock (_sync)
@@ -27,7 +27,7 @@ public sealed partial class ConversationSession
             _history.Add(turn);
         }
 
-        Persist(turn, firstTokenMs: null, tokens: 0);
+        Persist(turn, firstTokenMs: null, tokens: 0, http);
         return turn;
     }
 
@@ -36,7 +36,7 @@ public sealed partial class ConversationSession
         lock (_sync) _record = _record with { CharactersSpoken = _record.CharactersSpoken + text.Length };
     }
 
-    private void Persist(HistoryTurn turn, double? firstTokenMs, int tokens) => _recorder.Record(new TranscriptTurn
+    private void Persist(HistoryTurn turn, double? firstTokenMs, int tokens, AgentToolResult? http = null) => _recorder.Record(new TranscriptTurn
     {
         CallId = _call.CallId,
         Index = turn.Index,
@@ -47,6 +47,8 @@ public sealed partial class ConversationSession
         FirstTokenMs = firstTokenMs,
         TokenCount = tokens,
         ToolName = turn.Tool?.Name,
+        ToolMs = http?.ElapsedMs,
+        ToolFailed = http?.Failed ?? false,
     });
 
     private void Finish(string reason, string? handoffData)

@@ -27,6 +27,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly ChatOptions _chatOptions;
     private readonly ConversationHistory _history;
     private readonly ConversationToolRunner _tools;
+    private readonly IAgentToolClient? _toolClient;
     private readonly SemaphoreSlim _emit = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _sync = new();
@@ -39,7 +40,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     public ConversationSession(
         Agent agent, CallStart call, IChatClient chat, ICallOutput output, ICallRecorder recorder,
-        ConversationOptions options, TimeProvider time, ILogger logger)
+        ConversationOptions options, TimeProvider time, ILogger logger, IAgentToolClient? toolClient = null)
     {
         _agent = agent;
         _call = call;
@@ -49,6 +50,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _toolClient = toolClient;
         var shared = PerAgentOf(agent);
         _chatOptions = shared.ChatOptions;
         _history = new ConversationHistory(
@@ -86,7 +88,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agent, PerAgent> s_perAgent = new();
 
     private static PerAgent PerAgentOf(Agent agent) =>
-        s_perAgent.GetValue(agent, static a => new PerAgent(a.Llm.ToChatOptions(ConversationTools.All), BuildPrompt(a, CallStart.NoContext)));
+        s_perAgent.GetValue(agent, static a => new PerAgent(a.Llm.ToChatOptions(ConversationTools.For(a)), BuildPrompt(a, CallStart.NoContext)));
 
     public bool HasEnded
     {
@@ -183,6 +185,12 @@ public sealed partial class ConversationSession : IAsyncDisposable
         // A send that passed the id check before the bump may still be writing; once it is done nothing stale can follow.
         await _emit.WaitAsync(CancellationToken.None);
         _emit.Release();
+        if (Interlocked.Exchange(ref g.PendingTool, null) is { } pending)
+        {
+            var (text, exchange) = ConversationToolRunner.Interrupted(pending);
+            AddTurn(TurnRole.Tool, text, exchange);
+        }
+
         FinishTurn(g, heardText ?? g.Spoken.ToString(), interrupted: true);
         return true;
     }
@@ -263,7 +271,14 @@ public sealed partial class ConversationSession : IAsyncDisposable
                 switch (contents[i])
                 {
                     case TextContent { Text.Length: > 0 } text:
-                        if (!await EmitAsync(g, text.Text, last: false))
+                        var piece = text.Text;
+                        if (g.SpaceBeforeNext)
+                        {
+                            g.SpaceBeforeNext = false;
+                            piece = piece.StartsWith(' ') ? piece : " " + piece;
+                        }
+
+                        if (!await EmitAsync(g, piece, last: false))
                         {
                             return null;
                         }
@@ -380,6 +395,12 @@ public sealed partial class ConversationSession : IAsyncDisposable
         public int Tokens;
         public double? FirstTokenMs;
         public bool Ended;
+
+        /// <summary>Set after a tool ran mid-answer: the model's next text needs a space from what was already said.</summary>
+        public bool SpaceBeforeNext;
+
+        /// <summary>The agent tool call being waited for, if any; taken once, by its answer or by an interrupt.</summary>
+        public FunctionCallContent? PendingTool;
         public Task Task = Task.CompletedTask;
     }
 }

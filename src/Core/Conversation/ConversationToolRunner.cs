@@ -25,9 +25,12 @@ internal sealed class ConversationToolRunner(ConversationSession session)
                 _done.TryGetValue(key, out result);
             }
 
+            AgentToolResult? http = null;
             if (result is null)
             {
-                var (outcome, happened) = await RunOneAsync(g, call);
+                var (outcome, happened) = session.AgentTool(call.Name) is { } tool && session.ToolClient is { } client
+                    ? await RunAgentToolAsync(g, tool, client, call, r => http = r)
+                    : await RunOneAsync(g, call);
                 result = outcome;
                 if (happened)
                 {
@@ -36,7 +39,8 @@ internal sealed class ConversationToolRunner(ConversationSession session)
             }
 
             var exchange = new ToolExchange(call.CallId, call.Name, call.Arguments, result);
-            session.AddTurn(TurnRole.Tool, $"{call.Name} → {result}", exchange);
+            session.AddTurn(TurnRole.Tool, $"{call.Name}({ConversationTools.ArgumentsJson(call)}) → {result}", exchange, http);
+            g.SpaceBeforeNext = g.Tokens > 0;
             messages.Add(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent(call.CallId, call.Name, call.Arguments)]));
             messages.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(call.CallId, result)]));
             if (g.Ended || g.Cancellation.IsCancellationRequested)
@@ -86,6 +90,44 @@ internal sealed class ConversationToolRunner(ConversationSession session)
                 return ($"There is no tool named '{call.Name}'.", false);
         }
     }
+
+    /// <summary>
+    /// Calls the agent's own endpoint. Past the filler delay the caller hears a short filler; a failure comes back as a
+    /// result with a sentence to say. An interruption cancels the wait (the caller's new words are answered at once)
+    /// and the session marks it in the transcript before the caller's words; the idempotency key lets the agent's system recognise a repeat.
+    /// </summary>
+    private async Task<(string Result, bool Happened)> RunAgentToolAsync(
+        ConversationSession.Generation g, Agents.AgentTool tool, IAgentToolClient client, FunctionCallContent call, Action<AgentToolResult> answered)
+    {
+        Volatile.Write(ref g.PendingTool, call);
+        var running = client.CallAsync(session.AgentRecord, tool, session.CallId, call, g.Cancellation.Token);
+        using var fillerTimer = CancellationTokenSource.CreateLinkedTokenSource(g.Cancellation.Token);
+        var filler = Task.Delay(session.Options.ToolFillerDelay, session.Time, fillerTimer.Token);
+        try
+        {
+            if (await Task.WhenAny(running, filler) == filler && !filler.IsCanceled)
+            {
+                await session.EmitAsync(g, Spaced(g, session.Options.ToolFillerText), last: false);
+            }
+
+            await fillerTimer.CancelAsync();
+
+            var answer = await running;
+            answered(answer);
+            // A failed call may be tried again by a later turn; a successful one is never repeated.
+            return (answer.Result, !answer.Failed);
+        }
+        finally
+        {
+            // Whoever takes it records it: this turn when the answer came, or the interrupt before the caller's words.
+            Interlocked.Exchange(ref g.PendingTool, null);
+        }
+    }
+
+    /// <summary>The transcript line and model history entry of an agent tool call the caller interrupted.</summary>
+    public static (string Text, ToolExchange Exchange) Interrupted(FunctionCallContent call) =>
+        ($"{call.Name}({ConversationTools.ArgumentsJson(call)}) → (interrupted by the caller before it answered)",
+         new ToolExchange(call.CallId, call.Name, call.Arguments, """{"error":"interrupted: the caller spoke before the tool answered"}"""));
 
     // The goodbye follows whatever the model already said in this answer.
     private static string Spaced(ConversationSession.Generation g, string text) => g.Tokens > 0 && !text.StartsWith(' ') ? " " + text : text;

@@ -34,6 +34,11 @@ public static partial class ConversationTools
 
     public static IList<AITool> All { get; } = [HandoffDeclaration, EndCallDeclaration, SwitchLanguageDeclaration];
 
+    /// <summary>The built-in tools, then the agent's own HTTP tools declared with their JSON Schema parameters.</summary>
+    public static IList<AITool> For(Agents.Agent agent) => agent.Tools.Count == 0
+        ? All
+        : [.. All, .. agent.Tools.Select(t => AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.Parameters))];
+
     /// <summary>A string argument whatever form the provider gave it in (string or JSON element).</summary>
     public static string? Argument(FunctionCallContent call, string name)
     {
@@ -49,6 +54,25 @@ public static partial class ConversationTools
             JsonElement e => e.GetRawText(),
             _ => value.ToString(),
         };
+    }
+
+    /// <summary>The call's arguments as one JSON object, for the transcript.</summary>
+    public static string ArgumentsJson(FunctionCallContent call)
+    {
+        var json = new StringBuilder("{");
+        foreach (var (name, _) in call.Arguments ?? new Dictionary<string, object?>())
+        {
+            if (json.Length > 1)
+            {
+                json.Append(',');
+            }
+
+            var value = call.Arguments![name] is JsonElement { ValueKind: not JsonValueKind.String } e ? e.GetRawText() : null;
+            json.Append(JsonSerializer.Serialize(name, ConversationJson.Default.String)).Append(':')
+                .Append(value ?? (Argument(call, name) is { } text ? JsonSerializer.Serialize(text, ConversationJson.Default.String) : "null"));
+        }
+
+        return json.Append('}').ToString();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using AgentOS.Voice.Agents;
 using Microsoft.Extensions.AI;
 
@@ -58,8 +59,9 @@ public sealed class ScriptedChatClient : IChatClient
         cancellationToken.ThrowIfCancellationRequested();
 
         var callerSaid = LastCallerText(messages);
-        var step = Match(callerSaid);
-        var reply = step?.Reply ?? FallbackReply;
+        var toolAnswer = AnswerToToolResult(messages);
+        var step = toolAnswer is null ? Match(callerSaid) : null;
+        var reply = toolAnswer ?? step?.Reply ?? FallbackReply;
         var responseId = Guid.NewGuid().ToString("N");
         var createdAt = _time.GetUtcNow();
 
@@ -79,7 +81,7 @@ public sealed class ScriptedChatClient : IChatClient
         if (step?.Tool is { } tool)
         {
             await PaceAsync(cancellationToken).ConfigureAwait(false);
-            yield return Update(responseId, createdAt, ToolCall(tool, callerSaid, reply));
+            yield return Update(responseId, createdAt, ToolCall(tool, callerSaid, options));
             finish = ChatFinishReason.ToolCalls;
         }
 
@@ -148,8 +150,43 @@ public sealed class ScriptedChatClient : IChatClient
         return _tokenDelay == TimeSpan.Zero ? Task.CompletedTask : Task.Delay(_tokenDelay, _time, cancellationToken);
     }
 
-    /// <summary>Tool is "handoff", "end_call" or "switch_language:xx-XX" (the language after the colon).</summary>
-    private static FunctionCallContent ToolCall(string tool, string callerSaid, string reply)
+    /// <summary>
+    /// When the model is asked again after a tool ran, what it says: nothing after a built-in tool (the step's reply
+    /// was already spoken), and for an agent's own tool the answer's <c>say</c> text, else a plain "Done."; null when
+    /// the last message is not a tool result.
+    /// </summary>
+    private static string? AnswerToToolResult(IEnumerable<ChatMessage> messages)
+    {
+        var last = messages.LastOrDefault();
+        if (last?.Role != ChatRole.Tool || last.Contents.OfType<FunctionResultContent>().FirstOrDefault() is not { } result)
+        {
+            return null;
+        }
+
+        var call = messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().LastOrDefault(c => c.CallId == result.CallId);
+        if (call?.Name is LlmToolNames.Handoff or LlmToolNames.EndCall or LlmToolNames.SwitchLanguage)
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            using var answer = JsonDocument.Parse(result.Result?.ToString() ?? string.Empty);
+            return answer.RootElement.ValueKind == JsonValueKind.Object && answer.RootElement.TryGetProperty("say", out var say) && say.ValueKind == JsonValueKind.String
+                ? say.GetString()
+                : "Done.";
+        }
+        catch (JsonException)
+        {
+            return "Done.";
+        }
+    }
+
+    /// <summary>
+    /// Tool is "handoff", "end_call", "switch_language:xx-XX" (the language after the colon) or the name of one of the
+    /// agent's tools, whose string parameters all get the caller's words (a script cannot extract values).
+    /// </summary>
+    private static FunctionCallContent ToolCall(string tool, string callerSaid, ChatOptions? options)
     {
         var colon = tool.IndexOf(':');
         var name = colon < 0 ? tool : tool[..colon];
@@ -164,6 +201,20 @@ public sealed class ScriptedChatClient : IChatClient
                 break;
             case LlmToolNames.SwitchLanguage when colon > 0:
                 arguments[LlmToolNames.LanguageArgument] = tool[(colon + 1)..];
+                break;
+            default:
+                var declaration = options?.Tools?.OfType<AIFunctionDeclaration>().FirstOrDefault(t => t.Name == name);
+                if (declaration is not null && declaration.JsonSchema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var property in properties.EnumerateObject())
+                    {
+                        if (property.Value.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "string")
+                        {
+                            arguments[property.Name] = callerSaid;
+                        }
+                    }
+                }
+
                 break;
         }
 
