@@ -1,8 +1,11 @@
 using System.Text;
-using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.Twilio.ConversationRelay;
 using AgentOS.Voice.Twilio.Twiml;
+using AgentOS.Voice.Twilio.Webhooks;
 using BenchmarkDotNet.Attributes;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
 
 namespace AgentOS.Voice.Bench.Micro;
 
@@ -30,17 +33,6 @@ public class HotPathBenchmarks
     private static readonly byte[] InterruptFrame = Encoding.UTF8.GetBytes(
         """{"type":"interrupt","utteranceUntilInterrupt":"We are open Monday to Friday, from nine","durationUntilInterruptMs":1540}""");
 
-    private static readonly ConversationRelayOptions Relay = new(RelayUrl)
-    {
-        WelcomeGreeting = "Hi, this is the front desk of the Oakland clinic. How can I help?",
-        Language = "en-US",
-        TtsProvider = "ElevenLabs",
-        Voice = "UgBBYS2sOqTuMpoF3BR0",
-        TranscriptionProvider = "Deepgram",
-        DtmfDetection = true,
-        Interruptible = RelayInputKind.Any,
-        Parameters = [new TwimlParameter("callId", "c0ffee0123456789abcdef0123456789")],
-    };
 
     private readonly RelayFrameWriter _writer = new();
     private string _webhookSignature = "";
@@ -49,21 +41,34 @@ public class HotPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _webhookSignature = TwilioSignature.Compute(AuthToken, WebhookUrl, IncomingCallForm);
-        _relaySignature = TwilioSignature.Compute(AuthToken, RelayUrl);
+        _webhookSignature = TwilioRequestSigner.Sign(AuthToken, WebhookUrl, IncomingCallForm);
+        _relaySignature = TwilioRequestSigner.Sign(AuthToken, RelayUrl);
     }
 
     [GlobalCleanup]
     public void Cleanup() => _writer.Dispose();
 
     [Benchmark(Description = "signature check: incoming-call webhook (26 form fields)")]
-    public bool SignatureWebhook() => TwilioSignature.IsValid(AuthToken, WebhookUrl, IncomingCallForm, _webhookSignature);
+    public bool SignatureWebhook() => TwilioSignatureCheck.IsValidForm(AuthToken, WebhookUrl, IncomingCallForm, _webhookSignature);
 
     [Benchmark(Description = "signature check: relay WebSocket upgrade (URL only)")]
-    public bool SignatureUpgrade() => TwilioSignature.IsValid(AuthToken, RelayUrl, null, _relaySignature);
+    public bool SignatureUpgrade() => TwilioSignatureCheck.IsValidUrl(AuthToken, RelayUrl, _relaySignature);
 
-    [Benchmark(Description = "TwiML: <Connect><ConversationRelay> to UTF-8")]
-    public byte[] TwimlConnectRelay() => new TwimlResponse().ConnectConversationRelay(Relay).ToUtf8Bytes();
+    [Benchmark(Description = "TwiML (SDK): <Connect><ConversationRelay> built and written")]
+    public string TwimlConnectRelay()
+    {
+        var relay = new ConversationRelay(
+            url: RelayUrl,
+            welcomeGreeting: XmlText.Strip("Hi, this is the front desk of the Oakland clinic. How can I help?"),
+            language: "en-US",
+            ttsProvider: "ElevenLabs",
+            voice: "UgBBYS2sOqTuMpoF3BR0",
+            transcriptionProvider: "Deepgram",
+            dtmfDetection: true,
+            interruptible: "any");
+        relay.Parameter(name: "callId", value: "c0ffee0123456789abcdef0123456789");
+        return new VoiceResponse().Append(new Connect().Append(relay)).ToTwiml();
+    }
 
     [Benchmark(Description = "relay message: parse prompt")]
     public bool ParsePrompt() => RelayMessageParser.Parse(PromptFrame).Succeeded;

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.Twilio;
 
 namespace AgentOS.Voice.Bench.WebhookLoad;
@@ -10,7 +11,7 @@ internal sealed record SignedCall(byte[] Body, string Signature)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(Body) };
         request.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
-        request.Headers.Add(TwilioSignature.HeaderName, Signature);
+        request.Headers.Add(TwilioRequestSigner.HeaderName, Signature);
         return request;
     }
 }
@@ -39,6 +40,6 @@ internal sealed class SignedCalls(string authToken, string url, string to, strin
             new("FromState", "CA"), new("FromZip", "94601"), new("To", to), new("ToCountry", "US"),
         ];
         var body = string.Join('&', form.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
-        return new SignedCall(Encoding.UTF8.GetBytes(body), TwilioSignature.Compute(authToken, url, form));
+        return new SignedCall(Encoding.UTF8.GetBytes(body), TwilioRequestSigner.Sign(authToken, url, form));
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Llm;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio;
 using Microsoft.AspNetCore.Hosting;
@@ -87,8 +88,8 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
         socket.Options.CollectHttpResponseDetails = true;
         if (signature is not null)
         {
-            socket.Options.SetRequestHeader(TwilioSignature.HeaderName,
-                signature == "sign" ? TwilioSignature.Compute(AuthToken, $"{PublicBase}/agents/{agentId}/ws") : signature);
+            socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName,
+                signature == "sign" ? TwilioRequestSigner.Sign(AuthToken, $"{PublicBase}/agents/{agentId}/ws") : signature);
         }
 
         try

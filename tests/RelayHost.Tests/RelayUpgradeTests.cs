@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,7 +37,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         if (signature == "wrong-url")
         {
             // Validly made, but for another agent's URL.
-            signature = AgentOS.Voice.Twilio.TwilioSignature.Compute(RelayTestHost.AuthToken, $"{RelayTestHost.PublicBase}/agents/other/ws");
+            signature = TwilioRequestSigner.Sign(RelayTestHost.AuthToken, $"{RelayTestHost.PublicBase}/agents/other/ws");
         }
 
         await using var twilio = await _host.ConnectAsync(agent.Id, signature);

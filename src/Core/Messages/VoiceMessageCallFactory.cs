@@ -1,7 +1,10 @@
 using AgentOS.Voice.Twilio;
-using AgentOS.Voice.Twilio.Rest;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.TwiML;
+using Twilio.Types;
+using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
 namespace AgentOS.Voice.Messages;
 
@@ -24,25 +27,13 @@ public sealed class VoiceMessageCallFactory(IOptions<PublicUrlOptions> publicUrl
     /// Play the message; with <paramref name="record"/>, then record the answer and hand it to the recording webhook;
     /// without, ask the after-play webhook what to do next (hang up on a person, wait for a voicemail box's beep).
     /// </summary>
-    public string Twiml(VoiceMessage message, Uri audioUrl, bool record)
+    public VoiceResponse Twiml(VoiceMessage message, Uri audioUrl, bool record)
     {
-        var twiml = new TwimlResponse().Play(audioUrl.AbsoluteUri);
-        if (record)
-        {
-            twiml.Record(new RecordOptions
-            {
-                Action = CallbackUrl(message, "recording"),
-                Method = HttpMethod.Post,
-                MaxLength = options.Value.RecordMaxLengthSeconds,
-                PlayBeep = true,
-            });
-        }
-        else
-        {
-            twiml.Redirect(AfterPlayUrl(message, waitedSeconds: 0), HttpMethod.Post);
-        }
-
-        return twiml.ToXml();
+        var twiml = new VoiceResponse().Play(audioUrl);
+        return record
+            ? twiml.Record(action: new Uri(CallbackUrl(message, "recording")), method: TwilioHttpMethod.Post,
+                maxLength: options.Value.RecordMaxLengthSeconds, playBeep: true)
+            : twiml.Redirect(AfterPlayUrl(message, waitedSeconds: 0), TwilioHttpMethod.Post);
     }
 
     /// <summary>
@@ -51,44 +42,37 @@ public sealed class VoiceMessageCallFactory(IOptions<PublicUrlOptions> publicUrl
     /// voicemail greeting must still be there when the beep comes and the AMD webhook replays it; a machine's verdict
     /// means that replay is on its way. Never longer than the detection timeout in all.
     /// </summary>
-    public string AfterPlayTwiml(VoiceMessage message, int waitedSeconds)
+    public VoiceResponse AfterPlayTwiml(VoiceMessage message, int waitedSeconds)
     {
-        var twiml = new TwimlResponse();
         var limit = options.Value.MachineDetectionTimeoutSeconds;
         var machine = message.AnsweredBy?.StartsWith("machine", StringComparison.Ordinal) == true;
         if ((message.AnsweredBy is null || machine) && waitedSeconds < limit)
         {
             var step = Math.Min(VerdictPollSeconds, limit - waitedSeconds);
-            twiml.Pause(step).Redirect(AfterPlayUrl(message, waitedSeconds + step), HttpMethod.Post);
-        }
-        else
-        {
-            twiml.Hangup();
+            return new VoiceResponse().Pause(step).Redirect(AfterPlayUrl(message, waitedSeconds + step), TwilioHttpMethod.Post);
         }
 
-        return twiml.ToXml();
+        return new VoiceResponse().Hangup();
     }
 
-    private string AfterPlayUrl(VoiceMessage message, int waitedSeconds) =>
-        $"{CallbackUrl(message, "after-play")}?waited={waitedSeconds}";
+    private Uri AfterPlayUrl(VoiceMessage message, int waitedSeconds) =>
+        new($"{CallbackUrl(message, "after-play")}?waited={waitedSeconds}");
 
     /// <summary>What a voicemail box hears once its beep has gone: the message, then the end of the call.</summary>
-    public string AfterBeepTwiml(Uri audioUrl) => new TwimlResponse().Play(audioUrl.AbsoluteUri).Hangup().ToXml();
+    public VoiceResponse AfterBeepTwiml(Uri audioUrl) => new VoiceResponse().Play(audioUrl).Hangup();
 
-    public CreateCallRequest CreateCall(VoiceMessage message, string from, Uri audioUrl, bool record) => new()
+    public CreateCallOptions CreateCall(VoiceMessage message, string from, Uri audioUrl, bool record) => new(new PhoneNumber(message.To), new PhoneNumber(from))
     {
-        To = message.To,
-        From = from,
-        Twiml = Twiml(message, audioUrl, record),
-        StatusCallback = CallbackUrl(message, "status"),
-        StatusCallbackEvents = [CallProgressEvent.Initiated, CallProgressEvent.Ringing, CallProgressEvent.Answered, CallProgressEvent.Completed],
-        StatusCallbackMethod = HttpMethod.Post,
+        Twiml = Twiml(message, audioUrl, record).ToTwiml(),
+        StatusCallback = new Uri(CallbackUrl(message, "status")),
+        StatusCallbackEvent = ["initiated", "ringing", "answered", "completed"],
+        StatusCallbackMethod = TwilioHttpMethod.Post,
         // A person hears the message at once; for a machine the AMD webhook replays it after the beep.
-        MachineDetection = MachineDetection.DetectMessageEnd,
+        MachineDetection = "DetectMessageEnd",
         MachineDetectionTimeout = options.Value.MachineDetectionTimeoutSeconds,
-        AsyncAmd = true,
-        AsyncAmdStatusCallback = CallbackUrl(message, "amd"),
-        AsyncAmdStatusCallbackMethod = HttpMethod.Post,
+        AsyncAmd = "true",
+        AsyncAmdStatusCallback = new Uri(CallbackUrl(message, "amd")),
+        AsyncAmdStatusCallbackMethod = TwilioHttpMethod.Post,
         Timeout = options.Value.RingTimeoutSeconds,
     };
 }

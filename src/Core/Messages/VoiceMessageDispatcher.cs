@@ -2,6 +2,7 @@ using AgentOS.Voice.Agents;
 using AgentOS.Voice.Twilio.Rest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
 
 namespace AgentOS.Voice.Messages;
 

@@ -1,6 +1,8 @@
 using AgentOS.Voice.Twilio.Rest;
+using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.Extensions.Logging;
+using Twilio.Rest.Api.V2010.Account;
 
 namespace AgentOS.Voice.Messages;
 
@@ -51,7 +53,7 @@ public sealed class VoiceMessageWebhooks(
         try
         {
             var url = await audio.GetPlaybackUrlAsync(message.AudioBlob, cancellationToken);
-            await twilio.UpdateCallAsync(callSid, UpdateCallRequest.WithTwiml(calls.AfterBeepTwiml(url)), cancellationToken);
+            await twilio.UpdateCallAsync(new UpdateCallOptions(callSid) { Twiml = calls.AfterBeepTwiml(url).ToTwiml() }, cancellationToken);
             detail = "message played again after the voicemail beep";
         }
         catch (TwilioApiException e)

@@ -15,9 +15,9 @@ public static class TwilioServiceCollectionExtensions
     public const string ResilienceSectionName = "Twilio:Resilience";
 
     /// <summary>
-    /// Binds and validates "Twilio" and "PublicUrls", and registers <see cref="TwilioClient"/> (typed HttpClient),
-    /// the account's <see cref="CallRateLimiter"/> and <see cref="TwilioRequestValidator"/>. Signature checks are
-    /// always on: there is deliberately no switch to turn them off.
+    /// Binds and validates "Twilio" and "PublicUrls", and registers <see cref="TwilioClient"/> (Twilio's SDK over the
+    /// factory's "twilio" HttpClient), the account's <see cref="CallRateLimiter"/> and <see cref="TwilioRequestValidator"/>.
+    /// Signature checks are always on: there is deliberately no switch to turn them off.
     /// </summary>
     public static IServiceCollection AddTwilio(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,32 +44,36 @@ public static class TwilioServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallRateLimiter>();
         services.TryAddSingleton<TwilioRequestValidator>();
+        services.TryAddSingleton<TwilioClient>();
+        services.TryAddTransient<TwilioApiBaseUrlHandler>();
 
         // The standard handler that AddServiceDefaults puts on every client retries POSTs on timeouts and 5xx. For
         // create-call that is wrong: Twilio may have placed the call before the answer was lost, and a retry rings
         // the person a second time. So this client gets its own pipeline: create-call is retried only on 429, where
         // Twilio did nothing; fetches and updates of an existing call are idempotent and keep the usual transient retry.
         // RemoveAllResilienceHandlers is marked for evaluation; it is the supported way to drop a default handler.
+        // The base-URL rewrite sits inside the resilience handler, so every attempt goes where Twilio:ApiBaseUrl says.
 #pragma warning disable EXTEXP0001
-        var resilience = services.AddHttpClient<TwilioClient>()
-            .RemoveAllResilienceHandlers()
+        var client = services.AddHttpClient(TwilioClient.HttpClientName).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
-            .AddStandardResilienceHandler();
+        var resilience = client.AddStandardResilienceHandler();
+        client.AddHttpMessageHandler<TwilioApiBaseUrlHandler>();
         var tuning = configuration.GetSection(ResilienceSectionName);
         if (tuning.Exists())
         {
             resilience.Configure(tuning);
         }
 
-        resilience.Configure(o => o.Retry.ShouldHandle = args =>
-        {
-            var createsCall = args.Context.GetRequestMessage()?.Options.TryGetValue(TwilioClient.CreatesCall, out var c) == true && c;
-            return ValueTask.FromResult(createsCall
+        resilience.Configure(o => o.Retry.ShouldHandle = args => ValueTask.FromResult(
+            CreatesCall(args.Context.GetRequestMessage())
                 ? args.Outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests
-                : HttpClientResiliencePredicates.IsTransient(args.Outcome));
-        });
+                : HttpClientResiliencePredicates.IsTransient(args.Outcome)));
         return services;
     }
+
+    // The SDK posts a new call to .../Accounts/{sid}/Calls.json; an update posts to .../Calls/{sid}.json.
+    private static bool CreatesCall(HttpRequestMessage? request) =>
+        request?.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/Calls.json", StringComparison.Ordinal) == true;
 
     private static bool IsBase(string? url, params string[] schemes) =>
         string.IsNullOrWhiteSpace(url)

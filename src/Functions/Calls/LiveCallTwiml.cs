@@ -4,6 +4,9 @@ using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
+using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
 namespace AgentOS.Voice.Functions.Calls;
 
@@ -19,46 +22,62 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
     /// <summary>
     /// <c>&lt;Connect action=relay-action&gt;&lt;ConversationRelay&gt;</c> for the agent: its voice, languages and providers,
     /// the greeting filled from <paramref name="context"/>, and the call id as a Parameter (never the context itself).
-    /// <paramref name="preamble"/> is said first (used when reconnecting after a failed session).
+    /// <paramref name="preamble"/> is said first (used when reconnecting after a failed session). Text from agents and
+    /// callers goes through <see cref="XmlText.Strip"/> so nothing stored can make the TwiML unwritable.
     /// </summary>
-    public TwimlResponse Connect(Agent agent, string callId, IReadOnlyDictionary<string, string>? context, int attempt, string? preamble = null)
+    public VoiceResponse Connect(Agent agent, string callId, IReadOnlyDictionary<string, string>? context, int attempt, string? preamble = null)
     {
-        var response = new TwimlResponse();
+        var response = new VoiceResponse();
         if (preamble is not null)
         {
-            response.Say(preamble, new SayOptions { Language = agent.Language });
+            response.Say(XmlText.Strip(preamble), language: SayLanguage(agent.Language));
         }
 
-        var greeting = GreetingTemplate.Fill(agent.Greeting, context);
-        var relay = new ConversationRelayOptions(RelayUrl(agent.Id))
-        {
-            WelcomeGreeting = greeting.Length > 0 ? greeting : null,
-            Language = agent.Language,
-            Voice = agent.Voice,
-            TtsProvider = agent.TtsProvider,
-            TranscriptionProvider = agent.TranscriptionProvider,
+        var greeting = XmlText.Strip(GreetingTemplate.Fill(agent.Greeting, context));
+        var relay = new ConversationRelay(
+            url: RelayUrl(agent.Id),
+            welcomeGreeting: greeting.Length > 0 ? greeting : null,
+            language: XmlText.Strip(agent.Language),
+            voice: XmlText.Strip(agent.Voice),
+            ttsProvider: XmlText.Strip(agent.TtsProvider),
+            transcriptionProvider: XmlText.Strip(agent.TranscriptionProvider),
             // Twilio's defaults for these have changed over time; the session relies on them, so they are explicit.
-            Interruptible = RelayInputKind.Any,
-            WelcomeGreetingInterruptible = RelayInputKind.Any,
+            interruptible: "any",
+            welcomeGreetingInterruptible: "any",
             // Keys outside the agent's menu still reach the model as caller input, so keys are always detected.
-            DtmfDetection = true,
-            Parameters = [new TwimlParameter(CallIdParameter, callId), new TwimlParameter(AgentIdParameter, agent.Id)],
-            Languages = agent.OtherLanguages
-                .Select(l => new RelayLanguage(l.Code) { Voice = l.Voice, TtsProvider = l.TtsProvider, TranscriptionProvider = l.TranscriptionProvider })
-                .ToList(),
-        };
-        return response.ConnectConversationRelay(relay, new ConnectOptions
+            dtmfDetection: true);
+        relay.Parameter(name: CallIdParameter, value: XmlText.Strip(callId));
+        relay.Parameter(name: AgentIdParameter, value: XmlText.Strip(agent.Id));
+        foreach (var language in agent.OtherLanguages)
         {
-            Action = RelayActionUrl(agent.Id, callId, attempt),
-            Method = HttpMethod.Post,
-        });
+            relay.Language(
+                code: XmlText.Strip(language.Code),
+                voice: StripOptional(language.Voice),
+                ttsProvider: StripOptional(language.TtsProvider),
+                transcriptionProvider: StripOptional(language.TranscriptionProvider));
+        }
+
+        var connect = new Connect(action: new Uri(RelayActionUrl(agent.Id, callId, attempt)), method: TwilioHttpMethod.Post);
+        return response.Append(connect.Append(relay));
     }
 
     /// <summary>A spoken message and a hang-up: what a caller gets instead of an error page.</summary>
-    public static TwimlResponse SayAndHangUp(string text, string? language = null) =>
-        new TwimlResponse().Say(text, new SayOptions { Language = language }).Hangup();
+    public static VoiceResponse SayAndHangUp(string text, string? language = null) =>
+        new VoiceResponse().Say(XmlText.Strip(text), language: SayLanguage(language)).Hangup();
 
-    public TwimlResponse Unavailable(Agent? agent) => SayAndHangUp(options.Value.UnavailableText, agent?.Language);
+    public VoiceResponse Unavailable(Agent? agent) => SayAndHangUp(options.Value.UnavailableText, agent?.Language);
+
+    /// <summary>Bridges the caller to the agent's transfer number; the agent's own number shows as the caller.</summary>
+    public VoiceResponse Transfer(Agent agent, string transferNumber)
+    {
+        var dial = new Dial(callerId: XmlText.Strip(agent.PhoneNumber), timeout: options.Value.TransferTimeoutSeconds, answerOnBridge: true);
+        return new VoiceResponse().Append(dial.Number(XmlText.Strip(transferNumber)));
+    }
+
+    private static string? StripOptional(string? text) => text is null ? null : XmlText.Strip(text);
+
+    // The SDK turns a null string into a language with no value, which it then fails to write: only convert a real one.
+    private static Say.LanguageEnum? SayLanguage(string? language) => language is null ? null : (Say.LanguageEnum)XmlText.Strip(language);
 
     /// <summary>The agent's ConversationRelay socket on RelayHost (PublicUrls:RelayBaseUrl + /agents/{id}/ws).</summary>
     public string RelayUrl(string agentId) => Base(publicUrls.Value.RelayBaseUrl, "PublicUrls:RelayBaseUrl") + AgentPath(agentId, "ws");

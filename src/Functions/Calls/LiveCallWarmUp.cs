@@ -1,5 +1,7 @@
+using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Hosting;
+using AgentOS.Voice.Twilio.Twiml;
 
 namespace AgentOS.Voice.Functions.Calls;
 
@@ -19,7 +21,7 @@ public sealed partial class LiveCallWarmUp(LiveCallTwiml twiml, ILogger<LiveCall
     {
         try
         {
-            BytesWritten = twiml.Connect(Sample, callId: "warm-up", context: null, attempt: 1).ToUtf8Bytes().Length;
+            BytesWritten = Encoding.UTF8.GetByteCount(twiml.Connect(Sample, callId: "warm-up", context: null, attempt: 1).ToTwiml());
         }
         catch (Exception e)
         {

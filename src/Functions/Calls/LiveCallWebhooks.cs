@@ -4,6 +4,7 @@ using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
 
 namespace AgentOS.Voice.Functions.Calls;
 
@@ -94,18 +95,16 @@ internal static partial class LiveCallWebhooks
                 }
 
                 await records.EndAsync(id, agentId, voice, CallEndReasons.HandedOff, null, cancellationToken);
-                return new TwimlResponse()
-                    .Dial(agent.TransferNumber, new DialOptions { CallerId = agent.PhoneNumber, Timeout = o.TransferTimeoutSeconds, AnswerOnBridge = true })
-                    .ToHttpResult();
+                return twiml.Transfer(agent, agent.TransferNumber).ToHttpResult();
             }
 
             case "ended":
                 await records.EndAsync(id, agentId, voice, CallEndReasons.AgentEnded, null, cancellationToken);
-                return new TwimlResponse().Hangup().ToHttpResult();
+                return new VoiceResponse().Hangup().ToHttpResult();
 
             case "completed":
                 await records.EndAsync(id, agentId, voice, CallEndReasons.CallerHungUp, null, cancellationToken);
-                return new TwimlResponse().ToHttpResult();
+                return new VoiceResponse().ToHttpResult();
 
             case "failed":
             {
@@ -126,7 +125,7 @@ internal static partial class LiveCallWebhooks
             default:
                 LogUnknownSession(logger, id, voice.SessionStatus);
                 await records.EndAsync(id, agentId, voice, CallEndReasons.Error, $"Unknown SessionStatus '{voice.SessionStatus}'", cancellationToken);
-                return new TwimlResponse().Hangup().ToHttpResult();
+                return new VoiceResponse().Hangup().ToHttpResult();
         }
     }
 

@@ -6,6 +6,9 @@ using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Rest;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Extensions.Options;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
 namespace AgentOS.Voice.Functions.Calls;
 
@@ -60,15 +63,13 @@ internal static partial class OutboundCallsApi
         CallResource created;
         try
         {
-            created = await twilio.CreateCallAsync(new CreateCallRequest
+            created = await twilio.CreateCallAsync(new CreateCallOptions(new PhoneNumber(body.To), new PhoneNumber(agent.PhoneNumber))
             {
-                To = body.To,
-                From = agent.PhoneNumber,
-                Url = twiml.OutboundCallUrl(agent.Id, callId),
-                Method = HttpMethod.Post,
-                StatusCallback = twiml.StatusCallbackUrl(agent.Id, callId),
-                StatusCallbackEvents = [CallProgressEvent.Answered, CallProgressEvent.Completed],
-                StatusCallbackMethod = HttpMethod.Post,
+                Url = new Uri(twiml.OutboundCallUrl(agent.Id, callId)),
+                Method = TwilioHttpMethod.Post,
+                StatusCallback = new Uri(twiml.StatusCallbackUrl(agent.Id, callId)),
+                StatusCallbackEvent = ["answered", "completed"],
+                StatusCallbackMethod = TwilioHttpMethod.Post,
             }, cancellationToken);
         }
         catch (TwilioApiException e)

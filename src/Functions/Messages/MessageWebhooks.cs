@@ -1,6 +1,7 @@
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Twilio.Webhooks;
+using Twilio.TwiML;
 
 namespace AgentOS.Voice.Functions.Messages;
 
@@ -23,12 +24,12 @@ public static class MessageWebhooks
         hooks.MapPost("/recording", async (string agentId, string messageId, HttpRequest request, VoiceMessageWebhooks webhooks, CancellationToken cancellationToken) =>
             await webhooks.OnRecordingAsync(agentId, messageId, await TwilioVoiceRequest.FromFormAsync(request), cancellationToken) is null
                 ? NotFound(agentId, messageId)
-                : new TwimlResponse().Hangup().ToHttpResult());
+                : new VoiceResponse().Hangup().ToHttpResult());
 
         hooks.MapPost("/after-play", async (string agentId, string messageId, int? waited, IVoiceMessageStore store, VoiceMessageCallFactory calls, CancellationToken cancellationToken) =>
             await store.GetAsync(agentId, messageId, cancellationToken) is { } message
-                ? TwimlResult(calls.AfterPlayTwiml(message, Math.Max(0, waited ?? 0)))
-                : new TwimlResponse().Hangup().ToHttpResult());
+                ? calls.AfterPlayTwiml(message, Math.Max(0, waited ?? 0)).ToHttpResult()
+                : new VoiceResponse().Hangup().ToHttpResult());
 
         hooks.MapPost("/amd", async (string agentId, string messageId, HttpRequest request, VoiceMessageWebhooks webhooks, CancellationToken cancellationToken) =>
             await webhooks.OnMachineDetectionAsync(agentId, messageId, await TwilioVoiceRequest.FromFormAsync(request), cancellationToken) is null
@@ -36,8 +37,6 @@ public static class MessageWebhooks
                 : Results.NoContent());
         return endpoints;
     }
-
-    private static IResult TwimlResult(string xml) => Results.Text(xml, TwimlResponse.ContentType);
 
     private static IResult NotFound(string agentId, string messageId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");

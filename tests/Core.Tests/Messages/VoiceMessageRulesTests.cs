@@ -1,8 +1,9 @@
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Core.Tests.Twilio;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
-using AgentOS.Voice.Twilio.Rest;
+using AgentOS.Voice.Twilio.Twiml;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -122,18 +123,18 @@ public sealed class VoiceMessageRulesTests
         var audio = new Uri("https://store.example.com/voice-audio/abc.wav?sv=1&sig=x");
 
         var recorded = factory.CreateCall(message, "+15550000000", audio, record: true);
-        var played = factory.Twiml(message, audio, record: false);
+        var played = factory.Twiml(message, audio, record: false).ToTwiml();
 
-        Assert.Equal(
-            """<?xml version="1.0" encoding="UTF-8"?><Response><Play>https://store.example.com/voice-audio/abc.wav?sv=1&amp;sig=x</Play><Record action="https://voice.example.com/api/twilio/messages/clinic/msg_1/recording" method="POST" maxLength="120" playBeep="true" /></Response>""",
-            recorded.Twiml);
+        XmlEquivalence.AssertEquivalent(
+            """<Response><Play>https://store.example.com/voice-audio/abc.wav?sv=1&amp;sig=x</Play><Record action="https://voice.example.com/api/twilio/messages/clinic/msg_1/recording" method="POST" maxLength="120" playBeep="true" /></Response>""",
+            recorded.Twiml.ToString());
         Assert.Contains("<Redirect method=\"POST\">https://voice.example.com/api/twilio/messages/clinic/msg_1/after-play?waited=0</Redirect>", played);
         Assert.DoesNotContain("<Record", played);
-        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/status", recorded.StatusCallback);
-        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/amd", recorded.AsyncAmdStatusCallback);
-        Assert.Equal(MachineDetection.DetectMessageEnd, recorded.MachineDetection);
-        Assert.True(recorded.AsyncAmd);
-        Assert.Equal(4, recorded.StatusCallbackEvents.Count);
+        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/status", recorded.StatusCallback.AbsoluteUri);
+        Assert.Equal("https://voice.example.com/api/twilio/messages/clinic/msg_1/amd", recorded.AsyncAmdStatusCallback.AbsoluteUri);
+        Assert.Equal("DetectMessageEnd", recorded.MachineDetection);
+        Assert.Equal("true", recorded.AsyncAmd);
+        Assert.Equal(["initiated", "ringing", "answered", "completed"], recorded.StatusCallbackEvent);
     }
 
     [Theory]
@@ -147,9 +148,9 @@ public sealed class VoiceMessageRulesTests
     {
         var message = new VoiceMessage { Id = "msg_1", AgentId = "clinic", To = "+15551230000", Text = "Hi", AnsweredBy = answeredBy };
 
-        var twiml = CallFactory().AfterPlayTwiml(message, waited);
+        var twiml = CallFactory().AfterPlayTwiml(message, waited).ToTwiml();
 
-        Assert.Equal($"""<?xml version="1.0" encoding="UTF-8"?><Response>{expected}</Response>""", twiml);
+        XmlEquivalence.AssertEquivalent($"""<Response>{expected}</Response>""", twiml);
     }
 
     private static VoiceMessageCallFactory CallFactory() => new(

@@ -1,5 +1,6 @@
 using System.Text;
 using AgentOS.Voice.Hosting;
+using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Rest;
 using Microsoft.Extensions.Configuration;
@@ -7,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
 
 namespace AgentOS.Voice.Core.Tests.Twilio;
 
@@ -48,21 +51,28 @@ public sealed class TwilioClientTests : IAsyncLifetime
         return builder.Build();
     }
 
-    private static CreateCallRequest NewCall() => new()
+    private static CreateCallOptions NewCall(Action<CreateCallOptions>? change = null)
     {
-        To = "+14155552671",
-        From = "+15005550006",
-        Url = "https://voice.example.com/calls/c-1/twiml",
-        StatusCallback = "https://voice.example.com/calls/status",
-        StatusCallbackEvents = [CallProgressEvent.Initiated, CallProgressEvent.Answered, CallProgressEvent.Completed],
-        MachineDetection = MachineDetection.DetectMessageEnd,
-        AsyncAmd = true,
-        AsyncAmdStatusCallback = "https://voice.example.com/calls/amd",
-        Timeout = 25,
-    };
+        var options = new CreateCallOptions(new PhoneNumber("+14155552671"), new PhoneNumber("+15005550006"))
+        {
+            Url = new Uri("https://voice.example.com/calls/c-1/twiml"),
+            StatusCallback = new Uri("https://voice.example.com/calls/status"),
+            StatusCallbackEvent = ["initiated", "answered", "completed"],
+            MachineDetection = "DetectMessageEnd",
+            AsyncAmd = "true",
+            AsyncAmdStatusCallback = new Uri("https://voice.example.com/calls/amd"),
+            Timeout = 25,
+        };
+        change?.Invoke(options);
+        return options;
+    }
+
+    // Form fields by name, values in the order sent: the order of names carries no meaning in a form.
+    private static Dictionary<string, string[]> ByName(IEnumerable<KeyValuePair<string, string>> form) =>
+        form.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Select(p => p.Value).ToArray());
 
     [Fact]
-    public async Task Create_call_posts_the_form_with_basic_auth_and_parses_the_201_resource()
+    public async Task Create_call_posts_the_form_with_basic_auth_to_the_configured_base_and_parses_the_201_resource()
     {
         using var host = BuildHost();
         var client = host.Services.GetRequiredService<TwilioClient>();
@@ -73,20 +83,20 @@ public sealed class TwilioClientTests : IAsyncLifetime
         Assert.Equal("POST", request.Method);
         Assert.Equal($"/2010-04-01/Accounts/{FakeTwilioApi.AccountSid}/Calls.json", request.Path);
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{FakeTwilioApi.AccountSid}:{FakeTwilioApi.AuthToken}")), request.Authorization);
-        Assert.Equal(
-        [
-            new("To", "+14155552671"), new("From", "+15005550006"), new("Url", "https://voice.example.com/calls/c-1/twiml"),
-            new("StatusCallback", "https://voice.example.com/calls/status"), new("StatusCallbackEvent", "initiated"),
-            new("StatusCallbackEvent", "answered"), new("StatusCallbackEvent", "completed"), new("MachineDetection", "DetectMessageEnd"),
-            new("AsyncAmd", "true"), new("AsyncAmdStatusCallback", "https://voice.example.com/calls/amd"), new("Timeout", "25"),
-        ], request.Form);
+        Assert.Equivalent(new Dictionary<string, string[]>
+        {
+            ["To"] = ["+14155552671"], ["From"] = ["+15005550006"], ["Url"] = ["https://voice.example.com/calls/c-1/twiml"],
+            ["StatusCallback"] = ["https://voice.example.com/calls/status"], ["StatusCallbackEvent"] = ["initiated", "answered", "completed"],
+            ["MachineDetection"] = ["DetectMessageEnd"], ["AsyncAmd"] = ["true"], ["AsyncAmdStatusCallback"] = ["https://voice.example.com/calls/amd"],
+            ["Timeout"] = ["25"],
+        }, ByName(request.Form), strict: true);
 
         Assert.Equal(FakeTwilioApi.CallSid, call.Sid);
-        Assert.Equal("queued", call.Status);
+        Assert.Equal(CallResource.StatusEnum.Queued, call.Status);
         Assert.Equal("outbound-api", call.Direction);
         Assert.Equal(FakeTwilioApi.AccountSid, call.AccountSid);
-        Assert.Equal(42, call.Duration);
-        Assert.Equal(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero), call.DateCreated);
+        Assert.Equal("42", call.Duration);
+        Assert.Equal(new DateTime(2026, 11, 24, 10, 0, 0), call.DateCreated?.ToUniversalTime());
         Assert.Null(call.EndTime);
     }
 
@@ -100,10 +110,12 @@ public sealed class TwilioClientTests : IAsyncLifetime
             ["Twilio:ApiKeySecret"] = "key-secret",
         });
 
-        var call = await host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall() with { Twiml = "<Response/>", Url = null });
+        var call = await host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall(o => (o.Url, o.Twiml) = (null, "<Response/>")));
 
-        Assert.Equal("queued", call.Status);
-        Assert.Contains(new KeyValuePair<string, string>("Twiml", "<Response/>"), Assert.Single(_twilio.Requests).Form);
+        Assert.Equal(CallResource.StatusEnum.Queued, call.Status);
+        var request = Assert.Single(_twilio.Requests);
+        Assert.Contains(new KeyValuePair<string, string>("Twiml", "<Response/>"), request.Form);
+        Assert.Equal($"/2010-04-01/Accounts/{FakeTwilioApi.AccountSid}/Calls.json", request.Path);
     }
 
     [Fact]
@@ -113,7 +125,7 @@ public sealed class TwilioClientTests : IAsyncLifetime
         using var host = BuildHost();
 
         var error = await Assert.ThrowsAsync<TwilioApiException>(() =>
-            host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall() with { To = "+1415555" }));
+            host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall()));
 
         Assert.Equal(21211, error.Code);
         Assert.Equal(400, error.HttpStatus);
@@ -146,7 +158,15 @@ public sealed class TwilioClientTests : IAsyncLifetime
         var call = await host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall());
 
         Assert.Equal(2, _twilio.Requests.Count);
-        Assert.Equal("queued", call.Status);
+        Assert.Equal(CallResource.StatusEnum.Queued, call.Status);
+    }
+
+    [Fact]
+    public async Task Without_an_answer_create_call_throws_what_the_http_client_threw_not_a_twilio_refusal()
+    {
+        using var host = BuildHost(new() { ["Twilio:ApiBaseUrl"] = "http://127.0.0.1:" + FreePort.Next() });
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => host.Services.GetRequiredService<TwilioClient>().CreateCallAsync(NewCall()));
     }
 
     [Fact]
@@ -159,7 +179,8 @@ public sealed class TwilioClientTests : IAsyncLifetime
 
         Assert.Equal(2, _twilio.Requests.Count);
         Assert.All(_twilio.Requests, r => Assert.Equal("GET", r.Method));
-        Assert.Equal("in-progress", call.Status);
+        Assert.All(_twilio.Requests, r => Assert.Equal($"/2010-04-01/Accounts/{FakeTwilioApi.AccountSid}/Calls/{FakeTwilioApi.CallSid}.json", r.Path));
+        Assert.Equal(CallResource.StatusEnum.InProgress, call.Status);
     }
 
     [Fact]
@@ -168,14 +189,14 @@ public sealed class TwilioClientTests : IAsyncLifetime
         using var host = BuildHost();
         var client = host.Services.GetRequiredService<TwilioClient>();
 
-        await client.UpdateCallAsync(FakeTwilioApi.CallSid, UpdateCallRequest.WithTwiml("<Response><Hangup/></Response>"));
-        var ended = await client.UpdateCallAsync(FakeTwilioApi.CallSid, UpdateCallRequest.End());
+        await client.UpdateCallAsync(new UpdateCallOptions(FakeTwilioApi.CallSid) { Twiml = "<Response><Hangup/></Response>" });
+        var ended = await client.UpdateCallAsync(new UpdateCallOptions(FakeTwilioApi.CallSid) { Status = CallResource.UpdateStatusEnum.Completed });
 
         var requests = _twilio.Requests.ToArray();
         Assert.All(requests, r => Assert.Equal($"/2010-04-01/Accounts/{FakeTwilioApi.AccountSid}/Calls/{FakeTwilioApi.CallSid}.json", r.Path));
         Assert.Equal([new("Twiml", "<Response><Hangup/></Response>")], requests[0].Form);
         Assert.Equal([new("Status", "completed")], requests[1].Form);
-        Assert.Equal("completed", ended.Status);
+        Assert.Equal(CallResource.StatusEnum.Completed, ended.Status);
     }
 
     [Fact]
@@ -185,14 +206,16 @@ public sealed class TwilioClientTests : IAsyncLifetime
         var client = host.Services.GetRequiredService<TwilioClient>();
 
         var tooLong = await Assert.ThrowsAsync<ArgumentException>(() =>
-            client.CreateCallAsync(NewCall() with { Url = null, Twiml = "<Response><Say>" + new string('a', 4000) + "</Say></Response>" }));
+            client.CreateCallAsync(NewCall(o => (o.Url, o.Twiml) = (null, "<Response><Say>" + new string('a', 4000) + "</Say></Response>"))));
         Assert.Contains("4000", tooLong.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Twiml = "<Response/>" }));
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Url = null }));
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { Url = "/calls/c-1/twiml" }));
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall() with { MachineDetection = null }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall(o => o.Twiml = "<Response/>")));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall(o => o.Url = null)));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall(o => o.Url = new Uri("/calls/c-1/twiml", UriKind.Relative))));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall(o => o.RecordingStatusCallback = "ftp://a.example.com/r")));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CreateCallAsync(NewCall(o => o.MachineDetection = null)));
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            client.UpdateCallAsync(FakeTwilioApi.CallSid, new UpdateCallRequest { Twiml = "<Response/>", Url = "https://a.example.com" }));
+            client.UpdateCallAsync(new UpdateCallOptions(FakeTwilioApi.CallSid) { Twiml = "<Response/>", Url = new Uri("https://a.example.com") }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.UpdateCallAsync(new UpdateCallOptions(FakeTwilioApi.CallSid)));
 
         Assert.Empty(_twilio.Requests);
     }

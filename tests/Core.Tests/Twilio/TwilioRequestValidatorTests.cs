@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Webhooks;
@@ -43,7 +44,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
         var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
         if (signature is not null)
         {
-            message.Headers.Add(TwilioSignature.HeaderName, signature);
+            message.Headers.Add(TwilioRequestSigner.HeaderName, signature);
         }
 
         return message;
@@ -61,7 +62,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     [Fact]
     public async Task A_correctly_signed_form_post_reaches_the_handler_and_parses()
     {
-        var signature = TwilioSignature.Compute(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
 
         using var response = await _http.SendAsync(FormPost("/agents/agent-1/relay-action", CallParams, signature));
 
@@ -101,7 +102,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     [Fact]
     public async Task A_tampered_value_is_refused()
     {
-        var signature = TwilioSignature.Compute(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
         var tampered = CallParams.Select(p => p.Key == "To" ? new KeyValuePair<string, string>("To", "+15005550007") : p);
 
         using var response = await _http.SendAsync(FormPost("/agents/agent-1/relay-action", tampered, signature));
@@ -112,7 +113,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     [Fact]
     public async Task An_added_parameter_is_refused()
     {
-        var signature = TwilioSignature.Compute(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/agents/agent-1/relay-action", CallParams);
 
         using var response = await _http.SendAsync(
             FormPost("/agents/agent-1/relay-action", CallParams.Append(new("Digits", "1")), signature));
@@ -121,10 +122,52 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Twilios_form_encoding_is_decoded_as_twilio_signs_it()
+    {
+        // As Twilio posts it: '+' is a space, %2B a plus, %26 an ampersand, UTF-8 percent-encoded. Twilio signs the
+        // decoded values.
+        const string body = "CallSid=CA00000000000000000000000000000001&CallerName=Ann+%26+Bob+%2B+Co&FromCity=S%C3%83O+PAULO&SpeechResult=100%25+sure%3D+ok";
+        KeyValuePair<string, string>[] decoded =
+        [
+            new("CallSid", "CA00000000000000000000000000000001"), new("CallerName", "Ann & Bob + Co"), new("FromCity", "SÃO PAULO"),
+            new("SpeechResult", "100% sure= ok"),
+        ];
+        KeyValuePair<string, string>[] undecoded =
+        [
+            new("CallSid", "CA00000000000000000000000000000001"), new("CallerName", "Ann+%26+Bob+%2B+Co"), new("FromCity", "S%C3%83O+PAULO"),
+            new("SpeechResult", "100%25+sure%3D+ok"),
+        ];
+
+        HttpRequestMessage Raw(string signature)
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, "/calls/status") { Content = new ByteArrayContent(Encoding.ASCII.GetBytes(body)) };
+            message.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+            message.Headers.Add(TwilioRequestSigner.HeaderName, signature);
+            return message;
+        }
+
+        using var wrongReading = await _http.SendAsync(Raw(TwilioRequestSigner.Sign(Token, PublicBase + "/calls/status", undecoded)));
+        Assert.Equal(HttpStatusCode.Forbidden, wrongReading.StatusCode);
+        using var asTwilioSigns = await _http.SendAsync(Raw(TwilioRequestSigner.Sign(Token, PublicBase + "/calls/status", decoded)));
+        Assert.Equal(HttpStatusCode.OK, asTwilioSigns.StatusCode);
+        Assert.Equal(1, _app.HandlerRuns);
+    }
+
+    [Fact]
+    public async Task A_signature_for_another_url_is_refused()
+    {
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/agents/agent-2/relay-action", CallParams);
+
+        using var response = await _http.SendAsync(FormPost("/agents/agent-1/relay-action", CallParams, signature));
+
+        await AssertRejected(response);
+    }
+
+    [Fact]
     public async Task A_form_too_large_to_read_is_refused_not_an_error()
     {
         var form = Enumerable.Range(0, 1100).Select(i => new KeyValuePair<string, string>($"k{i}", "v")).ToArray();
-        var signature = TwilioSignature.Compute(Token, PublicBase + "/calls/status", form);
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/calls/status", form);
 
         using var response = await _http.SendAsync(FormPost("/calls/status", form, signature));
 
@@ -138,7 +181,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
         [
             new("CallSid", FakeTwilioApi.CallSid), new("StatusCallbackEvent", "initiated"), new("StatusCallbackEvent", "answered"),
         ];
-        var signature = TwilioSignature.Compute(Token, PublicBase + "/calls/status", form);
+        var signature = TwilioRequestSigner.Sign(Token, PublicBase + "/calls/status", form);
 
         using var whole = await _http.SendAsync(FormPost("/calls/status", form, signature));
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
@@ -153,12 +196,11 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     public async Task A_json_body_is_checked_against_body_sha256_and_still_readable_by_the_handler()
     {
         const string body = "{\"event\":\"call.completed\",\"note\":\"Grüß Gott\"}";
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
-        var path = "/hooks/json?bodySHA256=" + hash;
-        var signature = TwilioSignature.Compute(Token, PublicBase + path);
+        var (url, signature) = TwilioRequestSigner.SignJsonBody(Token, PublicBase + "/hooks/json", Encoding.UTF8.GetBytes(body));
+        var path = url[PublicBase.Length..];
 
         using var signed = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        signed.Headers.Add(TwilioSignature.HeaderName, signature);
+        signed.Headers.Add(TwilioRequestSigner.HeaderName, signature);
         using var response = await _http.SendAsync(signed);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -168,7 +210,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
         {
             Content = new StringContent(body.Replace("completed", "canceled", StringComparison.Ordinal), Encoding.UTF8, "application/json"),
         };
-        tampered.Headers.Add(TwilioSignature.HeaderName, signature);
+        tampered.Headers.Add(TwilioRequestSigner.HeaderName, signature);
         using var refused = await _http.SendAsync(tampered);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(1, _app.HandlerRuns);
@@ -179,9 +221,9 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     {
         const string path = "/calls/c-1/twiml?callId=c-1&attempt=2";
         using var signed = new HttpRequestMessage(HttpMethod.Get, path);
-        signed.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute(Token, PublicBase + path));
+        signed.Headers.Add(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(Token, PublicBase + path));
         using var altered = new HttpRequestMessage(HttpMethod.Get, "/calls/c-1/twiml?callId=c-2&attempt=2");
-        altered.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute(Token, PublicBase + path));
+        altered.Headers.Add(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(Token, PublicBase + path));
 
         Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(signed)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(altered)).StatusCode);
@@ -192,11 +234,11 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     {
         var local = new Uri(_app.BaseAddress, "/single/voice").ToString();
 
-        using var signedForLocal = await _http.SendAsync(FormPost("/single/voice", CallParams, TwilioSignature.Compute(Token, local, CallParams)));
+        using var signedForLocal = await _http.SendAsync(FormPost("/single/voice", CallParams, TwilioRequestSigner.Sign(Token, local, CallParams)));
         Assert.Equal(HttpStatusCode.Forbidden, signedForLocal.StatusCode);
 
         using var signedForPublic = await _http.SendAsync(
-            FormPost("/single/voice", CallParams, TwilioSignature.Compute(Token, PublicBase + "/single/voice", CallParams)));
+            FormPost("/single/voice", CallParams, TwilioRequestSigner.Sign(Token, PublicBase + "/single/voice", CallParams)));
         Assert.Equal(HttpStatusCode.OK, signedForPublic.StatusCode);
         Assert.Equal(1, _app.HandlerRuns);
     }
@@ -206,7 +248,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     {
         await using var app = await SignedWebhookApp.StartAsync(Token);
         using var http = new HttpClient { BaseAddress = app.BaseAddress };
-        var signature = TwilioSignature.Compute(Token, "https://voice.example.com/agents/agent-1/incoming-call", CallParams);
+        var signature = TwilioRequestSigner.Sign(Token, "https://voice.example.com/agents/agent-1/incoming-call", CallParams);
 
         using var proxied = FormPost("/agents/agent-1/incoming-call", CallParams, signature);
         proxied.Headers.Add("X-Forwarded-Proto", "https");
@@ -221,7 +263,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     public static TheoryData<string> SignatureVectors()
     {
         var data = new TheoryData<string>();
-        foreach (var c in RepoPaths.Vectors("twilio.json").GetProperty("signatures").EnumerateArray())
+        foreach (var c in TwilioSignatureVectors.All)
         {
             data.Add(c.GetProperty("name").GetString()!);
         }
@@ -237,8 +279,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
     [MemberData(nameof(SignatureVectors))]
     public async Task Reference_requests_replayed_through_the_filter(string name)
     {
-        var c = RepoPaths.Vectors("twilio.json").GetProperty("signatures").EnumerateArray()
-            .Single(v => v.GetProperty("name").GetString() == name);
+        var c = TwilioSignatureVectors.Named(name);
         var url = new Uri(c.GetProperty("url").GetString()!);
         var signature = c.GetProperty("signature").GetString()!;
         var expected = c.GetProperty("valid").GetBoolean();
@@ -250,7 +291,7 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
         if (url.Scheme is "wss" or "ws")
         {
             using var socket = new ClientWebSocket();
-            socket.Options.SetRequestHeader(TwilioSignature.HeaderName, signature);
+            socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, signature);
             socket.Options.SetRequestHeader("X-Forwarded-Proto", url.Scheme == "wss" ? "https" : "http");
             socket.Options.SetRequestHeader("X-Forwarded-Host", authority);
             var target = new Uri($"ws://{app.BaseAddress.Authority}{url.PathAndQuery}");
@@ -271,9 +312,9 @@ public sealed class TwilioRequestValidatorTests : IAsyncLifetime
             {
                 Content = c.TryGetProperty("body", out var body)
                     ? new StringContent(body.GetString()!, Encoding.UTF8, "application/json")
-                    : new FormUrlEncodedContent(TwilioSignatureTests.Pairs(c.GetProperty("params"))),
+                    : new FormUrlEncodedContent(TwilioSignatureVectors.FormPairs(c)),
             };
-            request.Headers.TryAddWithoutValidation(TwilioSignature.HeaderName, signature);
+            request.Headers.TryAddWithoutValidation(TwilioRequestSigner.HeaderName, signature);
             request.Headers.Add("X-Forwarded-Proto", url.Scheme);
             request.Headers.Add("X-Forwarded-Host", authority);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.Twilio;
 
 namespace AgentOS.Voice.EndToEnd.Tests.Live;
@@ -15,11 +16,11 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
         var agent = await stack.CreateAgentAsync();
         var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws";
 
-        foreach (var signature in new[] { TwilioSignature.Compute("not-the-auth-token", url), TwilioSignature.Compute(LiveCallStack.AuthToken, url + "?x=1"), "" })
+        foreach (var signature in new[] { TwilioRequestSigner.Sign("not-the-auth-token", url), TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url + "?x=1"), "" })
         {
             using var socket = new ClientWebSocket();
             socket.Options.CollectHttpResponseDetails = true;
-            socket.Options.SetRequestHeader(TwilioSignature.HeaderName, signature);
+            socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, signature);
 
             await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(url), CancellationToken.None));
             Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
@@ -36,11 +37,11 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
         using var http = new HttpClient();
 
         // Signed with the right token but over other parameters: someone replaying a signature with a changed caller.
-        var tampered = TwilioSignature.Compute(LiveCallStack.AuthToken, url, new Dictionary<string, string>(form) { ["From"] = "+14155550999" });
-        foreach (var signature in new[] { tampered, TwilioSignature.Compute("not-the-auth-token", url, form) })
+        var tampered = TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url, new Dictionary<string, string>(form) { ["From"] = "+14155550999" });
+        foreach (var signature in new[] { tampered, TwilioRequestSigner.Sign("not-the-auth-token", url, form) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
-            request.Headers.Add(TwilioSignature.HeaderName, signature);
+            request.Headers.Add(TwilioRequestSigner.HeaderName, signature);
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
@@ -54,7 +55,7 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
         var agent = await stack.CreateAgentAsync(a => a with { Script = [new("hello", "Hello there, how can I help?")] });
         var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws";
         using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader(TwilioSignature.HeaderName, TwilioSignature.Compute(LiveCallStack.AuthToken, url));
+        socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url));
         await socket.ConnectAsync(new Uri(url), CancellationToken.None);
         var callId = "CA" + Guid.NewGuid().ToString("n");
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Simulator;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
 using Azure.Storage.Queues;
@@ -135,7 +136,7 @@ public sealed class MessageSafetyTests(MessagesFixture fixture) : IClassFixture<
         using var client = new HttpClient();
         using var unsigned = await client.PostAsync(url, new FormUrlEncodedContent(form));
         using var forgedRequest = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
-        forgedRequest.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute("not-the-auth-token", url, form));
+        forgedRequest.Headers.Add(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign("not-the-auth-token", url, form));
         using var forged = await client.SendAsync(forgedRequest);
 
         Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
@@ -145,7 +146,7 @@ public sealed class MessageSafetyTests(MessagesFixture fixture) : IClassFixture<
 
         // The same request signed with the account's token is accepted, so the refusals above were about the signature.
         using var signedRequest = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
-        signedRequest.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute(Simulator.Options.AuthToken, url, form));
+        signedRequest.Headers.Add(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(Simulator.Options.AuthToken, url, form));
         using var signed = await client.SendAsync(signedRequest);
         Assert.Equal(HttpStatusCode.NoContent, signed.StatusCode);
     }

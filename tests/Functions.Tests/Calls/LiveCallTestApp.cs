@@ -3,6 +3,7 @@ using System.Net;
 using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio;
 using Microsoft.AspNetCore.Builder;
@@ -78,7 +79,7 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
     public Task<HttpResponseMessage> PostSignedAsync(string pathAndQuery, IDictionary<string, string> form, string? signature = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add(TwilioSignature.HeaderName, signature ?? TwilioSignature.Compute(AuthToken, FunctionsBase + pathAndQuery, form));
+        request.Headers.Add(TwilioRequestSigner.HeaderName, signature ?? TwilioRequestSigner.Sign(AuthToken, FunctionsBase + pathAndQuery, form));
         return Client.SendAsync(request);
     }
 

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Functions.Calls;
+using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -77,6 +78,18 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task Greeting_and_voice_with_characters_xml_cannot_carry_still_connect_the_call()
+    {
+        var agent = await _t.AddAgentAsync(a => a with { Greeting = "Hi\u0001 there \uD800👋", Voice = "voice\u001B-1" });
+
+        var twiml = await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(LiveCallTestApp.NewCallSid()));
+
+        var relay = twiml.Descendants().Single(e => e.Name.LocalName == "ConversationRelay");
+        Assert.Equal("Hi there 👋", (string?)relay.Attribute("welcomeGreeting"));
+        Assert.Equal("voice-1", (string?)relay.Attribute("voice"));
+    }
+
+    [Fact]
     public async Task Unknown_or_disabled_agent_hears_an_apology_and_the_call_hangs_up()
     {
         var disabled = await _t.AddAgentAsync(a => a with { Enabled = false });
@@ -106,7 +119,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         }
 
         // Signed for another URL: a valid signature of a different call cannot be replayed here.
-        var other = AgentOS.Voice.Twilio.TwilioSignature.Compute(LiveCallTestApp.AuthToken, LiveCallTestApp.FunctionsBase + "/agents/other/incoming-call", form);
+        var other = TwilioRequestSigner.Sign(LiveCallTestApp.AuthToken, LiveCallTestApp.FunctionsBase + "/agents/other/incoming-call", form);
         using (var replayed = await _t.PostSignedAsync($"/agents/{agent.Id}/incoming-call", form, other))
         {
             Assert.Equal(HttpStatusCode.Forbidden, replayed.StatusCode);

@@ -1,7 +1,8 @@
-using AgentOS.Voice.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
+using AgentOS.Voice.TestSupport;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -110,7 +111,9 @@ public sealed class FakeApp : IAsyncDisposable
             form[name] = values.ToString();
         }
 
-        var valid = TwilioSignature.IsValid(AuthToken, url, signedParameters, request.Headers[TwilioSignature.HeaderName]);
+        var valid = signedParameters is null
+            ? TwilioSignatureCheck.IsValidUrl(AuthToken, url, request.Headers[TwilioSignatureCheck.HeaderName])
+            : TwilioSignatureCheck.IsValidForm(AuthToken, url, signedParameters, request.Headers[TwilioSignatureCheck.HeaderName]);
         var recorded = new AppRequest(request.Method, request.Path.Value ?? "", url, form, valid);
         _requests.Enqueue(recorded);
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentOS.Voice.Simulator.Tests.Support;
@@ -28,7 +29,7 @@ public sealed class RelayAgent(string authToken)
     {
         var url = TwilioRequestUrl.Rebuild(context.Request, null);
         if (!context.WebSockets.IsWebSocketRequest || mode == "forbidden" ||
-            !TwilioSignature.IsValid(authToken, url, null, context.Request.Headers[TwilioSignature.HeaderName]))
+            !TwilioSignatureCheck.IsValidUrl(authToken, url, context.Request.Headers[TwilioSignatureCheck.HeaderName]))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;

@@ -1,4 +1,4 @@
-using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Simulator.Signing;
 
 namespace AgentOS.Voice.Simulator.Calls;
 
@@ -25,13 +25,13 @@ internal sealed class WebhookClient(IHttpClientFactory httpClientFactory, string
             var query = string.Join('&', parameters.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
             signedUrl = url + (url.Contains('?') ? "&" : "?") + query;
             request = new HttpRequestMessage(HttpMethod.Get, signedUrl);
-            request.Headers.TryAddWithoutValidation(TwilioSignature.HeaderName, TwilioSignature.Compute(authToken, signedUrl));
+            request.Headers.TryAddWithoutValidation(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(authToken, signedUrl));
         }
         else
         {
             signedUrl = url;
             request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(parameters) };
-            request.Headers.TryAddWithoutValidation(TwilioSignature.HeaderName, TwilioSignature.Compute(authToken, url, parameters));
+            request.Headers.TryAddWithoutValidation(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(authToken, url, parameters));
         }
 
         request.Headers.UserAgent.ParseAdd("TwilioProxy/1.1");

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Simulator.Signing;
 
 namespace AgentOS.Voice.Simulator.Relay;
 
@@ -48,7 +48,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         string url, string authToken, IEnumerable<KeyValuePair<string, string>>? headers = null, CancellationToken cancellationToken = default)
     {
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader(TwilioSignature.HeaderName, TwilioSignature.Compute(authToken, url));
+        socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(authToken, url));
         foreach (var (name, value) in headers ?? [])
         {
             socket.Options.SetRequestHeader(name, value);

@@ -1,30 +1,33 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
 
 namespace AgentOS.Voice.Twilio.Rest;
 
 /// <summary>
-/// The part of Twilio's Voice REST API we use: create, update and fetch calls. Typed HttpClient from the factory
-/// (see <see cref="TwilioServiceCollectionExtensions.AddTwilio"/> for its resilience rules); errors become
-/// <see cref="TwilioApiException"/>.
+/// The part of Twilio's Voice REST API we use (create, update and fetch calls), through Twilio's SDK: a
+/// <see cref="TwilioRestClient"/> whose HTTP client comes from the factory (see
+/// <see cref="TwilioServiceCollectionExtensions.AddTwilio"/> for its resilience rules and the rewrite to
+/// Twilio:ApiBaseUrl). Twilio's refusals become <see cref="TwilioApiException"/>; a request that got no answer throws
+/// what the HTTP client threw (HttpRequestException, a timeout), as before the SDK.
 /// </summary>
 public sealed class TwilioClient
 {
-    /// <summary>Marks a request that must not be retried after it may have reached Twilio (it would ring a person twice).</summary>
-    internal static readonly HttpRequestOptionsKey<bool> CreatesCall = new("AgentOS.Twilio.CreatesCall");
+    /// <summary>The factory's name for the HTTP client the SDK sends through.</summary>
+    public const string HttpClientName = "twilio";
 
-    private readonly HttpClient _http;
+    private readonly IHttpClientFactory _httpClients;
     private readonly TwilioOptions _options;
     private readonly CallRateLimiter _rateLimiter;
     private readonly ILogger<TwilioClient> _logger;
 
-    public TwilioClient(HttpClient http, IOptions<TwilioOptions> options, CallRateLimiter rateLimiter, ILogger<TwilioClient> logger)
+    public TwilioClient(IHttpClientFactory httpClients, IOptions<TwilioOptions> options, CallRateLimiter rateLimiter, ILogger<TwilioClient> logger)
     {
-        _http = http;
+        _httpClients = httpClients;
         _options = options.Value;
         _rateLimiter = rateLimiter;
         _logger = logger;
@@ -35,104 +38,50 @@ public sealed class TwilioClient
     /// here means the outcome is unknown (Twilio may have placed the call): do not simply call again; wait for the
     /// status callback or look the call up.
     /// </summary>
-    public async Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken = default)
+    public async Task<CallResource> CreateCallAsync(CreateCallOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        request.Validate();
+        CallOptionsRules.Validate(options);
         await _rateLimiter.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        using var message = new HttpRequestMessage(HttpMethod.Post, CallsPath(".json"))
-        {
-            Content = new FormUrlEncodedContent(request.ToForm()),
-        };
-        message.Options.Set(CreatesCall, true);
-        var call = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var call = await SendAsync(client => CallResource.CreateAsync(options, client), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Twilio created call {CallSid} ({Status})", call.Sid, call.Status);
         return call;
     }
 
     /// <summary>Redirects a live call to new TwiML or a URL, or ends it.</summary>
-    public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken = default)
+    public Task<CallResource> UpdateCallAsync(UpdateCallOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        request.Validate();
-        var message = new HttpRequestMessage(HttpMethod.Post, CallsPath("/" + Sid(callSid) + ".json"))
-        {
-            Content = new FormUrlEncodedContent(request.ToForm()),
-        };
-        return SendAndDisposeAsync(message, cancellationToken);
+        CallOptionsRules.Validate(options);
+        return SendAsync(client => CallResource.UpdateAsync(options, client), cancellationToken);
     }
 
-    public Task<CallResource> GetCallAsync(string callSid, CancellationToken cancellationToken = default) =>
-        SendAndDisposeAsync(new HttpRequestMessage(HttpMethod.Get, CallsPath("/" + Sid(callSid) + ".json")), cancellationToken);
-
-    private async Task<CallResource> SendAndDisposeAsync(HttpRequestMessage message, CancellationToken cancellationToken)
-    {
-        using (message)
-        {
-            return await SendAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<CallResource> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
-    {
-        message.Headers.Authorization = BasicAuth();
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw Error(response.StatusCode, body);
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return CallResource.Parse(json.RootElement);
-        }
-        catch (JsonException e)
-        {
-            throw new TwilioApiException((int)response.StatusCode, null, $"the response is not a call resource ({e.Message}): {Excerpt(body)}", null);
-        }
-    }
-
-    private static TwilioApiException Error(HttpStatusCode status, string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message))
-            {
-                int? code = root.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : null;
-                var moreInfo = root.TryGetProperty("more_info", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                return new TwilioApiException((int)status, code, message.GetString() ?? string.Empty, moreInfo);
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Twilio's error JSON (a gateway's HTML page, an empty body): report what arrived.
-        }
-
-        return new TwilioApiException((int)status, null, $"{status}, body: {Excerpt(body)}", null);
-    }
-
-    private static string Excerpt(string body) =>
-        string.IsNullOrWhiteSpace(body) ? "(empty)" : body.Length <= 200 ? body : body[..200] + "…";
-
-    private AuthenticationHeaderValue BasicAuth()
-    {
-        var useKey = !string.IsNullOrEmpty(_options.ApiKeySid) && !string.IsNullOrEmpty(_options.ApiKeySecret);
-        var credentials = useKey ? $"{_options.ApiKeySid}:{_options.ApiKeySecret}" : $"{_options.AccountSid}:{_options.AuthToken}";
-        return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-    }
-
-    private Uri CallsPath(string rest) =>
-        new($"{_options.ApiBaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(_options.AccountSid)}/Calls{rest}");
-
-    private static string Sid(string callSid)
+    public Task<CallResource> GetCallAsync(string callSid, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(callSid);
-        return Uri.EscapeDataString(callSid);
+        return SendAsync(client => CallResource.FetchAsync(new FetchCallOptions(callSid), client), cancellationToken);
+    }
+
+    private async Task<CallResource> SendAsync(Func<ITwilioRestClient, Task<CallResource>> request, CancellationToken cancellationToken)
+    {
+        // One SDK client per request: the SDK's HTTP client remembers the last response, which tells the status of an
+        // error whose body was not Twilio's JSON. Both are small; the factory pools the connections underneath.
+        var http = new SystemNetHttpClient(_httpClients.CreateClient(HttpClientName));
+        var useKey = !string.IsNullOrEmpty(_options.ApiKeySid) && !string.IsNullOrEmpty(_options.ApiKeySecret);
+        var client = useKey
+            ? new TwilioRestClient(_options.ApiKeySid, _options.ApiKeySecret, _options.AccountSid, httpClient: http)
+            : new TwilioRestClient(_options.AccountSid, _options.AuthToken, _options.AccountSid, httpClient: http);
+        try
+        {
+            // The SDK takes no cancellation token: a cancelled caller stops waiting, and the request runs to its timeout.
+            return await request(client).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiConnectionException e) when (e.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+        catch (ApiException e)
+        {
+            throw TwilioApiException.From(e, http.LastResponse);
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace AgentOS.Voice.Twilio.Webhooks;
 
 /// <summary>
 /// Checks X-Twilio-Signature on what Twilio sends us, against the public URL Twilio requested (see
-/// <see cref="TwilioRequestUrl"/>). Failures are logged with the URL that was checked, never with the token.
+/// <see cref="TwilioRequestUrl"/>), through Twilio's SDK (<see cref="TwilioSignatureCheck"/>). Failures are logged
+/// with the URL that was checked, never with the token.
 /// </summary>
 public sealed class TwilioRequestValidator
 {
@@ -33,7 +34,7 @@ public sealed class TwilioRequestValidator
     {
         ArgumentNullException.ThrowIfNull(request);
         var url = TwilioRequestUrl.Rebuild(request, _publicUrls.Value.FunctionsBaseUrl);
-        var signature = request.Headers[TwilioSignature.HeaderName].ToString();
+        var signature = request.Headers[TwilioSignatureCheck.HeaderName].ToString();
         var token = _twilio.Value.AuthToken;
         var aborted = request.HttpContext.RequestAborted;
 
@@ -42,16 +43,16 @@ public sealed class TwilioRequestValidator
         {
             var form = await ReadFormOrNullAsync(request, aborted).ConfigureAwait(false);
             var pairs = form?.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? string.Empty)));
-            valid = pairs is not null && TwilioSignature.IsValid(token, url, pairs, signature);
+            valid = pairs is not null && TwilioSignatureCheck.IsValidForm(token, url, pairs, signature);
         }
         else if (request.HasJsonContentType())
         {
             var body = await ReadBufferedAsync(request, aborted).ConfigureAwait(false);
-            valid = body is not null && TwilioSignature.IsValidJsonBody(token, url, body, signature);
+            valid = body is not null && TwilioSignatureCheck.IsValidJsonBody(token, url, body, signature);
         }
         else
         {
-            valid = TwilioSignature.IsValid(token, url, null, signature);
+            valid = TwilioSignatureCheck.IsValidUrl(token, url, signature);
         }
 
         LogIfInvalid(valid, url, signature, request.Method);
@@ -66,8 +67,8 @@ public sealed class TwilioRequestValidator
     {
         ArgumentNullException.ThrowIfNull(context);
         var url = TwilioRequestUrl.Rebuild(context.Request, publicBaseUrl);
-        var signature = context.Request.Headers[TwilioSignature.HeaderName].ToString();
-        var valid = TwilioSignature.IsValid(_twilio.Value.AuthToken, url, null, signature);
+        var signature = context.Request.Headers[TwilioSignatureCheck.HeaderName].ToString();
+        var valid = TwilioSignatureCheck.IsValidUrl(_twilio.Value.AuthToken, url, signature);
         LogIfInvalid(valid, url, signature, "upgrade");
         return valid;
     }

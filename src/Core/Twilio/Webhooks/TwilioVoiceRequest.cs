@@ -1,5 +1,4 @@
 using System.Globalization;
-using AgentOS.Voice.Twilio.Rest;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentOS.Voice.Twilio.Webhooks;
