@@ -1,5 +1,5 @@
 using System.Net;
-using AgentOS.Voice.Functions.Messages;
+using AgentOS.Voice.FunctionsRunner;
 using AgentOS.Voice.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentOS.Voice.Bench.MessagePipeline;
 
 /// <summary>The real Functions app on a Kestrel loopback port, configured by the benchmark.</summary>
-public sealed class FunctionsApp : WebApplicationFactory<RenderVoiceMessageHandler>
+public sealed class FunctionsApp : WebApplicationFactory<LocalFunctionsHost>
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
 
@@ -16,7 +16,7 @@ public sealed class FunctionsApp : WebApplicationFactory<RenderVoiceMessageHandl
     {
         _settings = settings;
         // Test projects get the app's content root from a generated manifest; a console names it the documented way.
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_AGENTOS_VOICE_FUNCTIONS", Path.Combine(RepoPaths.Root, "src", "Functions"));
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_FUNCTIONS-RUNNER", Path.Combine(RepoPaths.Root, "tools", "FunctionsRunner"));
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
     }
 

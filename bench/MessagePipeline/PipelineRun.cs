@@ -45,9 +45,7 @@ public sealed class PipelineRun(int messages, TimeSpan ttsLatency)
                 ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{port}",
                 ["Speech:ElevenLabs:ApiKey"] = "bench-key",
                 ["Speech:ElevenLabs:BaseUrl"] = speech.BaseUrl,
-                ["Functions:LocalQueuePolling"] = "true",
-                ["Functions:MinPollingInterval"] = "00:00:00.020",
-                ["Functions:MaxPollingInterval"] = "00:00:00.100",
+                ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
             });
             app.StartServer();
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

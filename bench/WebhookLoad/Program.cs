@@ -7,7 +7,7 @@ var duration = new Option<TimeSpan>("--duration") { Description = "Fixed-rate ph
 var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at saturation", DefaultValueFactory = _ => 32 };
 var saturation = new Option<TimeSpan>("--saturation-duration") { Description = "Saturation phase length", DefaultValueFactory = _ => TimeSpan.FromSeconds(15) };
 var colds = new Option<int>("--cold-starts") { Description = "Cold starts to measure (process start → first TwiML)", DefaultValueFactory = _ => 5 };
-var functions = new Option<string?>("--functions") { Description = "The handler to run: package.sh's executable (artifacts/functions-app/handler/AgentOS.Voice.Functions); default the Release build's dll" };
+var functions = new Option<string?>("--functions") { Description = "The local Functions runner to run: a published functions-runner executable; default the Release build's dll" };
 var functionsEnv = new Option<string[]>("--functions-env") { Description = "Extra Functions app environment setting KEY=VALUE (repeatable), e.g. DOTNET_gcServer=0", AllowMultipleArgumentsPerToken = false };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/webhook-<time>.json)" };
 

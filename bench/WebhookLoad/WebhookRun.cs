@@ -24,7 +24,6 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
     private const string AgentId = "bench";
     private const string AgentNumber = "+15550000100";
     private const int MaxInFlight = 512;
-    private const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
     private int _inFlight;
 
@@ -41,9 +40,8 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         var url = $"{baseUrl}/agents/{AgentId}/incoming-call";
         var environment = new Dictionary<string, string>
         {
-            // Started as the Functions host starts its custom handler: the port in FUNCTIONS_CUSTOMHANDLER_PORT (which
-            // also turns the local queue poller off) and the handler's own folder as working directory.
-            [CustomHandlerPortVariable] = port.ToString(),
+            // The Functions app as the local Functions runner serves it (the Functions host does not run here).
+            ["ASPNETCORE_URLS"] = baseUrl,
             ["Storage__ConnectionString"] = connectionString,
             ["Twilio__AccountSid"] = "AC00000000000000000000000000000000",
             ["Twilio__AuthToken"] = AuthToken,
@@ -55,13 +53,12 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             ["CallRecorder__Writers"] = "1",
         };
         EnvironmentSettings.ApplyTo(environment, options.FunctionsEnvironment);
-        // The handler as built (a framework-dependent dll run by `dotnet`), or as deployed: package.sh's self-contained,
-        // ReadyToRun executable.
-        var (program, arguments) = options.Functions is { } handler
-            ? (File.Exists(handler) ? Path.GetFullPath(handler) : throw new FileNotFoundException($"{handler} is missing: build it with src/Functions/package.sh."), Array.Empty<string>())
-            : ("dotnet", [BenchProcesses.ReleaseDll(root, "src/Functions", "AgentOS.Voice.Functions.dll")]);
-        var handlerFolder = Path.GetDirectoryName(arguments.Length > 0 ? arguments[0] : program)!;
-        Console.WriteLine($"functions handler: {program} {string.Join(' ', arguments)}{(options.FunctionsEnvironment.Count > 0 ? $" with {string.Join(' ', options.FunctionsEnvironment)}" : "")}");
+        // The runner as built (a framework-dependent dll run by `dotnet`), or a published runner's executable.
+        var (program, arguments) = options.Functions is { } runner
+            ? (File.Exists(runner) ? Path.GetFullPath(runner) : throw new FileNotFoundException($"{runner} is missing: publish tools/FunctionsRunner."), Array.Empty<string>())
+            : ("dotnet", [BenchProcesses.ReleaseDll(root, "tools/FunctionsRunner", "functions-runner.dll")]);
+        var runnerFolder = Path.GetDirectoryName(arguments.Length > 0 ? arguments[0] : program)!;
+        Console.WriteLine($"functions runner: {program} {string.Join(' ', arguments)}{(options.FunctionsEnvironment.Count > 0 ? $" with {string.Join(' ', options.FunctionsEnvironment)}" : "")}");
         var coldCalls = new SignedCalls(AuthToken, url, AgentNumber, "CB");
         var calls = new SignedCalls(AuthToken, url, AgentNumber, "CA");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -74,7 +71,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         for (var i = 0; i < options.ColdStarts; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            var cold = processes.Start("functions", program, arguments, environment, handlerFolder);
+            var cold = processes.Start("functions", program, arguments, environment, runnerFolder);
             var ms = await FirstTwimlAsync(http, url, coldCalls.Next(), cold, started, cancellationToken);
             colds.Add(ms);
             Console.WriteLine($"cold start {i + 1}: process start → first TwiML {ms:F0} ms  (load {ProcessSampler.LoadAverage()})");
@@ -85,7 +82,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
         result["coldStartRunsMs"] = new JsonArray([.. colds.Select(c => (JsonNode)JsonValue.Create(Math.Round(c, 1)))]);
         Console.WriteLine($"cold start, ms: {Summary.Of(colds)}");
 
-        var functions = processes.Start("functions", program, arguments, environment, handlerFolder);
+        var functions = processes.Start("functions", program, arguments, environment, runnerFolder);
         await BenchProcesses.WaitForHealthAsync(http, $"{baseUrl}/healthz", functions, cancellationToken);
         var samplers = new[] { new ProcessSampler("functions", functions.Id), new ProcessSampler("azurite", azurite.Id), new ProcessSampler("load-tool", Environment.ProcessId) };
 

@@ -1,33 +1,14 @@
-using AgentOS.Voice.Agents;
-using AgentOS.Voice.Functions.Agents;
-using AgentOS.Voice.Functions.Calls;
-using AgentOS.Voice.Functions.Hosting;
-using AgentOS.Voice.Functions.ManagementApi;
-using AgentOS.Voice.Functions.Messages;
-using AgentOS.Voice.Functions.Queues;
-using AgentOS.Voice.Hosting;
-using AgentOS.Voice.Speech;
-using AgentOS.Voice.Storage;
-using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Functions;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseFunctionsCustomHandlerPort();
-builder.AddServiceDefaults();
-builder.Services.AddAgentOsStorage(builder.Configuration);
-builder.Services.AddAgents();
-builder.Services.AddManagementApi(builder.Configuration);
-builder.Services.AddQueueFunctionsCore();
-builder.Services.AddTwilio(builder.Configuration);
-builder.Services.AddSpeech(builder.Configuration);
-builder.Services.AddMessageFunctions(builder.Configuration);
-builder.Services.AddLiveCalls(builder.Configuration);
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapAgentsApi();
-app.MapMessagesApi();
-app.MapQueueFunctions();
-app.MapLiveCalls();
-app.Run();
-
-public partial class Program;
+// The worker the Functions host starts (isolated model, ASP.NET Core integration). Locally and in tests the same
+// functions are served by tools/FunctionsRunner, which calls the same AddVoiceFunctions.
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.AddVoiceFunctions();
+builder.Services.AddOptions<AgentOS.Voice.Storage.StorageOptions>()
+    .Validate(o => o.NamePrefix.Length == 0,
+        "Storage:NamePrefix must be empty under the Functions host: queue triggers read the queue names written in their attributes.")
+    .ValidateOnStart();
+builder.Build().Run();

@@ -1,3 +1,4 @@
+using AgentOS.Voice.FunctionsRunner;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -5,12 +6,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOS.Voice.Functions.Tests;
 
-/// <summary>The real Functions app on the test server, wired to a test's Azurite with its own name prefix and API key.</summary>
+/// <summary>
+/// The real Functions app, served by the local Functions runner as the host would serve it, on the test server, wired
+/// to a test's Azurite with its own name prefix and API key.
+/// </summary>
 public sealed class FunctionsAppFactory(
     string storageConnectionString,
     string namePrefix,
     IReadOnlyDictionary<string, string>? settings = null,
-    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+    Action<IServiceCollection>? services = null) : WebApplicationFactory<LocalFunctionsHost>
 {
     public const string ApiKey = "test-management-key-0123456789";
 
@@ -19,7 +23,6 @@ public sealed class FunctionsAppFactory(
         builder.UseSetting("Storage:ConnectionString", storageConnectionString);
         builder.UseSetting("Storage:NamePrefix", namePrefix);
         builder.UseSetting("ManagementApi:ApiKeys:0", ApiKey);
-        builder.UseSetting("Functions:LocalQueuePolling", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace AgentOS.Voice.DevRunner;
 
 /// <summary>
-/// The whole product on one machine: Azurite, the Functions custom handler, RelayHost and the phone simulator as Twilio,
+/// The whole product on one machine: Azurite, the Functions app (served by the local Functions runner), RelayHost and the phone simulator as Twilio,
 /// each a real process wired to the others through the same settings it reads in Azure.
 /// </summary>
 internal sealed class LocalStack(string root, LocalPorts ports, string dataFolder) : IAsyncDisposable
@@ -50,7 +50,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         var shared = SharedSettings();
         Step($"Functions app on {FunctionsUrl}");
         _children.Add(ChildProcess.Start("functions", "dotnet",
-            [AppDll("src/Functions", "AgentOS.Voice.Functions.dll")],
+            [AppDll("tools/FunctionsRunner", "functions-runner.dll")],
             With(shared, "ASPNETCORE_URLS", FunctionsUrl), quiet));
         Step($"RelayHost on {RelayUrl}");
         _children.Add(ChildProcess.Start("relay", "dotnet",
@@ -132,7 +132,6 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         ["PublicUrls__FunctionsBaseUrl"] = FunctionsUrl,
         ["PublicUrls__RelayBaseUrl"] = RelayUrl,
         ["ManagementApi__ApiKeys__0"] = ApiKey,
-        ["Functions__LocalQueuePolling"] = "true",
         ["Llm__Scripted__TokenDelay"] = "00:00:00.060",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__AgentOS"] = "Information",

@@ -15,7 +15,7 @@ namespace AgentOS.Voice.Messages;
 public sealed class VoiceMessageCallFactory(IOptions<PublicUrlOptions> publicUrls, IOptions<VoiceMessageOptions> options)
 {
     /// <summary>Route of the webhooks; {callback} is status, recording or amd.</summary>
-    public const string CallbackRoute = "/api/twilio/messages/{agentId}/{messageId}";
+    public const string CallbackRoute = "api/twilio/messages/{agentId}/{messageId}";
 
     public string CallbackUrl(VoiceMessage message, string callback) =>
         $"{publicUrls.Value.FunctionsBaseUrl!.TrimEnd('/')}/api/twilio/messages/{Uri.EscapeDataString(message.AgentId)}/{Uri.EscapeDataString(message.Id)}/{callback}";

@@ -31,12 +31,4 @@ public static class LiveCallsServiceCollectionExtensions
         services.AddSingleton<LiveCallRecords>();
         return services;
     }
-
-    /// <summary>Twilio's signed webhooks under /agents/{agentId}/ and the management routes under /api/agents/{agentId}/calls.</summary>
-    public static IEndpointRouteBuilder MapLiveCalls(this IEndpointRouteBuilder endpoints)
-    {
-        LiveCallWebhooks.Map(endpoints);
-        OutboundCallsApi.Map(endpoints);
-        return endpoints;
-    }
 }

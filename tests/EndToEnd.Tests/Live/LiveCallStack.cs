@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-using FunctionsApp = AgentOS.Voice.Functions.Calls.LiveCallTwiml;
+using FunctionsApp = AgentOS.Voice.FunctionsRunner.LocalFunctionsHost;
 
 namespace AgentOS.Voice.EndToEnd.Tests.Live;
 
@@ -72,7 +72,6 @@ public sealed class LiveCallStack : IAsyncLifetime
             ["Twilio:ApiBaseUrl"] = Simulator.BaseUrl,
             ["Twilio:CallsPerSecond"] = "100",
             ["ManagementApi:ApiKeys:0"] = ApiKey,
-            ["Functions:LocalQueuePolling"] = "false",
         });
     }
 
@@ -161,8 +160,8 @@ public sealed class LiveCallStack : IAsyncLifetime
 
     /// <summary>
     /// One of our apps, unchanged, listening on a real loopback port with the given settings. The type argument only
-    /// names the app's assembly: both apps' top-level Program classes are global::Program, so another public type
-    /// of the Functions assembly stands for it.
+    /// names the app's assembly: the apps' top-level Program classes are all global::Program, so another public type
+    /// of the assembly stands for it (the Functions app is served by the local Functions runner).
     /// </summary>
     private sealed class AppOnPort<TEntryPoint> : WebApplicationFactory<TEntryPoint>
         where TEntryPoint : class

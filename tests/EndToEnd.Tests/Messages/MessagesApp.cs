@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AgentOS.Voice.Functions.Messages;
+using AgentOS.Voice.FunctionsRunner;
 using AgentOS.Voice.Simulator;
 using AgentOS.Voice.TestSupport;
 using Microsoft.AspNetCore.Hosting;
@@ -10,11 +10,11 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace AgentOS.Voice.EndToEnd.Tests.Messages;
 
 /// <summary>
-/// The real Functions app on a real Kestrel port, polling its queues locally, with the phone simulator as Twilio and a
+/// The real Functions app, served by the local Functions runner on a real Kestrel port (queue triggers included), with the phone simulator as Twilio and a
 /// test's own Azurite and name prefix. Espeak-ng renders speech unless the settings configure ElevenLabs.
 /// </summary>
 // Any public type of the Functions assembly names it; Program would be ambiguous beside RelayHost's.
-public sealed class MessagesApp : WebApplicationFactory<RenderVoiceMessageHandler>
+public sealed class MessagesApp : WebApplicationFactory<LocalFunctionsHost>
 {
     public const string ApiKey = "e2e-management-key-0123456789";
 
@@ -46,11 +46,9 @@ public sealed class MessagesApp : WebApplicationFactory<RenderVoiceMessageHandle
             ["Twilio:ApiBaseUrl"] = simulator.BaseUrl,
             ["Twilio:CallsPerSecond"] = "200",
             ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{port}",
-            ["Functions:LocalQueuePolling"] = "true",
-            ["Functions:HostInvocation"] = "true",
-            ["Functions:RetryDelay"] = "00:00:00.200",
-            ["Functions:MinPollingInterval"] = "00:00:00.050",
-            ["Functions:MaxPollingInterval"] = "00:00:00.200",
+            // host.json's queue settings, overridden as app settings override them for the Functions host.
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

@@ -1,0 +1,102 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Functions.ManagementApi;
+using Microsoft.Azure.Functions.Worker;
+
+namespace AgentOS.Voice.Functions.Agents;
+
+/// <summary>Management API for agent records: /api/agents and /api/agents/{agentId} (management key).</summary>
+public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key)
+{
+    private const string Collection = "api/agents";
+    private const string Item = "api/agents/{agentId}";
+
+    [Function("AgentsCreate")]
+    public async Task<IResult> CreateAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var (agent, readErrors) = await AgentRequestJson.ReadAsync(request, cancellationToken);
+        if (agent is null)
+        {
+            return Results.ValidationProblem(readErrors!);
+        }
+
+        var errors = AgentValidator.Validate(agent);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors.ToDictionary());
+        }
+
+        try
+        {
+            var created = await store.CreateAsync(agent, cancellationToken);
+            return Results.Created($"/api/agents/{created.Id}", created);
+        }
+        catch (AgentConflictException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The agent id is taken.", detail: e.Message);
+        }
+    }
+
+    [Function("AgentsList")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest request, CancellationToken cancellationToken) =>
+        key.Refuse(request) ?? Results.Ok(await store.ListAsync(cancellationToken));
+
+    [Function("AgentsGet")]
+    public async Task<IResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest request, string agentId, CancellationToken cancellationToken) =>
+        key.Refuse(request)
+        ?? (await store.GetAsync(agentId, cancellationToken) is { } agent ? Results.Ok(agent) : NotFound(agentId));
+
+    [Function("AgentsUpdate")]
+    public async Task<IResult> UpdateAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Item)] HttpRequest request, string agentId, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var (agent, readErrors) = await AgentRequestJson.ReadAsync(request, cancellationToken);
+        if (agent is null)
+        {
+            return Results.ValidationProblem(readErrors!);
+        }
+
+        var errors = AgentValidator.Validate(agent with { Id = agentId }).ToDictionary();
+        if (!string.IsNullOrEmpty(agent.Id) && agent.Id != agentId)
+        {
+            errors["id"] = ["The body's id must match the URL's (ids cannot be changed), or be left out."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        try
+        {
+            return await store.UpdateAsync(agent with { Id = agentId }, cancellationToken) is { } updated
+                ? Results.Ok(updated)
+                : NotFound(agentId);
+        }
+        catch (AgentConcurrencyException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The agent changed meanwhile.", detail: e.Message);
+        }
+    }
+
+    [Function("AgentsDelete")]
+    public async Task<IResult> DeleteAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest request, string agentId, CancellationToken cancellationToken) =>
+        key.Refuse(request)
+        ?? (await store.DeleteAsync(agentId, cancellationToken) ? Results.NoContent() : NotFound(agentId));
+
+    private static IResult NotFound(string agentId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such agent.", detail: $"There is no agent with id '{agentId}'.");
+}

@@ -1,0 +1,182 @@
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Twilio.Twiml;
+using AgentOS.Voice.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+
+namespace AgentOS.Voice.Functions.Calls;
+
+/// <summary>
+/// Twilio's webhooks for live calls (all signature-checked): incoming-call, outbound-call, relay-action and
+/// call-status under /agents/{agentId}. A caller always hears something: unknown agents, unknown calls and failures
+/// are answered with spoken TwiML, never an error page.
+/// </summary>
+public sealed partial class LiveCallWebhookFunctions(
+    TwilioWebhook twilio,
+    IAgentStore agents,
+    ICallContextStore contexts,
+    LiveCallRecords records,
+    LiveCallTwiml twiml,
+    IOptions<LiveCallOptions> options,
+    ILogger<LiveCallTwiml> logger)
+{
+    private const string Route = "agents/{agentId}/";
+
+    [Function("LiveCallIncoming")]
+    public async Task<IResult> IncomingAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "incoming-call")] HttpRequest request, string agentId,
+        CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var voice = await TwilioWebhook.ReadAsync(request);
+        var agent = await agents.GetAsync(agentId, cancellationToken);
+        if (agent is not { Enabled: true })
+        {
+            LogUnavailable(logger, agentId, agent is null ? "no such agent" : "agent disabled", voice.CallSid);
+            return twiml.Unavailable(agent).ToHttpResult();
+        }
+
+        // An inbound call's id is Twilio's call sid, so the number's own status callback finds the record too.
+        var callId = voice.CallSid ?? Guid.NewGuid().ToString("n");
+        records.StartInBackground(new CallRecord
+        {
+            CallId = callId,
+            AgentId = agent.Id,
+            CallSid = voice.CallSid ?? string.Empty,
+            Direction = "inbound",
+            From = voice.From ?? string.Empty,
+            To = voice.To ?? string.Empty,
+        });
+        return twiml.Connect(agent, callId, context: null, attempt: 1).ToHttpResult();
+    }
+
+    [Function("LiveCallOutbound")]
+    public async Task<IResult> OutboundAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "outbound-call")] HttpRequest request, string agentId,
+        CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        string? callId = request.Query["callId"];
+        var voice = await TwilioWebhook.ReadAsync(request);
+        var context = string.IsNullOrWhiteSpace(callId) ? null : await contexts.GetAsync(callId, cancellationToken);
+        if (context is null || context.AgentId != agentId)
+        {
+            LogUnavailable(logger, agentId, $"no stored context for call id '{callId}'", voice.CallSid);
+            return twiml.Unavailable(null).ToHttpResult();
+        }
+
+        var agent = await agents.GetAsync(agentId, cancellationToken);
+        if (agent is not { Enabled: true })
+        {
+            LogUnavailable(logger, agentId, agent is null ? "no such agent" : "agent disabled", voice.CallSid);
+            return twiml.Unavailable(agent).ToHttpResult();
+        }
+
+        return twiml.Connect(agent, context.CallId, context.Context, attempt: 1).ToHttpResult();
+    }
+
+    /// <summary>Twilio asks what next once a ConversationRelay session is over.</summary>
+    [Function("LiveCallRelayAction")]
+    public async Task<IResult> RelayActionAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "relay-action")] HttpRequest request, string agentId,
+        CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        string? callId = request.Query["callId"];
+        string? attempt = request.Query["attempt"];
+        var voice = await TwilioWebhook.ReadAsync(request);
+        var id = !string.IsNullOrWhiteSpace(callId) ? callId : voice.CallSid ?? Guid.NewGuid().ToString("n");
+        var attempts = int.TryParse(attempt, out var n) && n > 0 ? n : 1;
+        var o = options.Value;
+
+        switch (voice.SessionStatus)
+        {
+            case "ended" when voice.HandoffData is not null:
+            {
+                var agent = await agents.GetAsync(agentId, cancellationToken);
+                if (string.IsNullOrWhiteSpace(agent?.TransferNumber))
+                {
+                    await records.EndAsync(id, agentId, voice, CallEndReasons.AgentEnded, "Hand-off asked for, but the agent has no transfer number", cancellationToken);
+                    return LiveCallTwiml.SayAndHangUp(o.NoTransferText, agent?.Language).ToHttpResult();
+                }
+
+                await records.EndAsync(id, agentId, voice, CallEndReasons.HandedOff, null, cancellationToken);
+                return twiml.Transfer(agent, agent.TransferNumber).ToHttpResult();
+            }
+
+            case "ended":
+                await records.EndAsync(id, agentId, voice, CallEndReasons.AgentEnded, null, cancellationToken);
+                return new VoiceResponse().Hangup().ToHttpResult();
+
+            case "completed":
+                await records.EndAsync(id, agentId, voice, CallEndReasons.CallerHungUp, null, cancellationToken);
+                return new VoiceResponse().ToHttpResult();
+
+            case "failed":
+            {
+                var error = $"ConversationRelay session {attempts} failed: Twilio error {voice.ErrorCode?.ToString() ?? "(none)"} {voice.ErrorMessage}".TrimEnd();
+                LogRelayFailed(logger, id, attempts, voice.ErrorCode, voice.ErrorMessage);
+                var agent = attempts < o.MaxRelayAttempts ? await agents.GetAsync(agentId, cancellationToken) : null;
+                if (agent is { Enabled: true })
+                {
+                    var context = await contexts.GetAsync(id, cancellationToken);
+                    await records.NoteErrorAsync(id, agentId, voice, error, cancellationToken);
+                    return twiml.Connect(agent, id, context?.AgentId == agentId ? context.Context : null, attempts + 1, o.ReconnectText).ToHttpResult();
+                }
+
+                await records.EndAsync(id, agentId, voice, CallEndReasons.Error, error, cancellationToken);
+                return LiveCallTwiml.SayAndHangUp(o.GiveUpText, agent?.Language).ToHttpResult();
+            }
+
+            default:
+                LogUnknownSession(logger, id, voice.SessionStatus);
+                await records.EndAsync(id, agentId, voice, CallEndReasons.Error, $"Unknown SessionStatus '{voice.SessionStatus}'", cancellationToken);
+                return new VoiceResponse().Hangup().ToHttpResult();
+        }
+    }
+
+    /// <summary>Twilio's call progress callback: the final status fixes the record's state and billed duration.</summary>
+    [Function("LiveCallStatus")]
+    public async Task<IResult> StatusAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "call-status")] HttpRequest request, string agentId,
+        CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        string? callId = request.Query["callId"];
+        var voice = await TwilioWebhook.ReadAsync(request);
+        var id = !string.IsNullOrWhiteSpace(callId) ? callId : voice.CallSid;
+        if (id is not null)
+        {
+            await records.ApplyStatusAsync(id, agentId, voice, cancellationToken);
+        }
+
+        return Results.NoContent();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallSid} to agent {AgentId} refused with an apology: {Why}")]
+    private static partial void LogUnavailable(ILogger logger, string agentId, string why, string? callSid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: relay session {Attempt} failed (Twilio {ErrorCode}: {ErrorMessage})")]
+    private static partial void LogRelayFailed(ILogger logger, string callId, int attempt, int? errorCode, string? errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: relay action with unknown SessionStatus '{Status}'; hanging up")]
+    private static partial void LogUnknownSession(ILogger logger, string callId, string? status);
+}

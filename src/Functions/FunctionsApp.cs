@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Functions.Calls;
+using AgentOS.Voice.Functions.ManagementApi;
+using AgentOS.Voice.Functions.Messages;
+using AgentOS.Voice.Hosting;
+using AgentOS.Voice.Speech;
+using AgentOS.Voice.Storage;
+using AgentOS.Voice.Twilio;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentOS.Voice.Functions;
+
+public static class FunctionsApp
+{
+    /// <summary>
+    /// Everything the functions need, for the worker under the Functions host (Program) and for the local Functions
+    /// runner alike, so both serve the same app.
+    /// </summary>
+    public static TBuilder AddVoiceFunctions<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddServiceDefaults();
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddAgentOsStorage(configuration);
+        services.AddAgents();
+        services.AddManagementApi(configuration);
+        services.AddTwilio(configuration);
+        services.AddSpeech(configuration);
+        services.AddMessageFunctions(configuration);
+        services.AddLiveCalls(configuration);
+        services.AddSingleton<Hosting.TwilioWebhook>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        return builder;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using AgentOS.Voice.Agents;
+using AgentOS.Voice.Functions.ManagementApi;
+using AgentOS.Voice.Messages;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace AgentOS.Voice.Functions.Messages;
+
+/// <summary>
+/// Management API for voice messages: POST /api/agents/{agentId}/messages, GET and DELETE
+/// /api/agents/{agentId}/messages/{messageId} (management key).
+/// </summary>
+public sealed class MessageFunctions(
+    ManagementApiKey key,
+    IAgentStore agents,
+    IVoiceMessageStore store,
+    VoiceMessageQueue queue,
+    IOptions<VoiceMessageOptions> options,
+    TimeProvider time)
+{
+    private const string Collection = "api/agents/{agentId}/messages";
+    private const string Item = "api/agents/{agentId}/messages/{messageId}";
+
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    [Function("MessagesCollection")]
+    public async Task<IResult> SendAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest request, string agentId, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        SendVoiceMessageRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<SendVoiceMessageRequest>(request.Body, RequestJson, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+            return Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+        }
+
+        if (body is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object."] });
+        }
+
+        if (await agents.GetAsync(agentId, cancellationToken) is not { } agent)
+        {
+            return AgentNotFound(agentId);
+        }
+
+        var now = time.GetUtcNow();
+        var job = new VoiceMessageJob
+        {
+            AgentId = agentId,
+            To = body.To,
+            Text = body.Text,
+            SendAt = body.SendAt,
+            Record = body.Record,
+            IdempotencyKey = body.IdempotencyKey,
+            Voice = body.Voice,
+        };
+        var errors = VoiceMessageValidator.Validate(job, now, options.Value);
+        if (body.Record == true && agent.Recording == RecordingPolicy.Never)
+        {
+            errors["record"] = [$"Agent '{agentId}' has recording policy Never."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var message = new VoiceMessage
+        {
+            Id = body.IdempotencyKey is { } idempotencyKey ? MessageIds.ForIdempotencyKey(agentId, idempotencyKey) : MessageIds.New(),
+            AgentId = agentId,
+            To = body.To!,
+            Text = body.Text!,
+            Voice = body.Voice,
+            SendAt = body.SendAt,
+            RecordRequested = body.Record ?? false,
+            IdempotencyKey = body.IdempotencyKey,
+            CreatedAt = now,
+        }.Transition(MessageState.Queued, now, body.SendAt is { } at && at > now ? $"scheduled for {at:O}" : "queued");
+
+        var (stored, created) = await store.AddAsync(message, cancellationToken);
+        if (created)
+        {
+            try
+            {
+                await queue.SendAsync(VoiceMessageJob.For(stored), cancellationToken);
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            {
+                // Without its queue message the record would wait forever: undo it so a retry with the same key starts afresh.
+                await store.DeleteAsync(stored, CancellationToken.None);
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The message could not be queued.", detail: e.Message);
+            }
+        }
+
+        return Results.Accepted(StatusUrl(stored), View(stored));
+    }
+
+    [Function("MessagesGet")]
+    public async Task<IResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Item)] HttpRequest request, string agentId, string messageId,
+        CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await agents.GetAsync(agentId, cancellationToken) is null)
+        {
+            return AgentNotFound(agentId);
+        }
+
+        return await store.GetAsync(agentId, messageId, cancellationToken) is { } message
+            ? Results.Ok(View(message))
+            : MessageNotFound(agentId, messageId);
+    }
+
+    [Function("MessagesCancel")]
+    public async Task<IResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest request, string agentId, string messageId,
+        CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await agents.GetAsync(agentId, cancellationToken) is null)
+        {
+            return AgentNotFound(agentId);
+        }
+
+        // Conditional like every write: a worker claiming the message at this moment either wins (409 here) or sees the cancel.
+        var result = await store.UpdateAsync(agentId, messageId, m => m.State.IsBeforeCall()
+            ? m.Transition(MessageState.Canceled, time.GetUtcNow(), "canceled through the API")
+            : null, cancellationToken);
+        return result switch
+        {
+            null => MessageNotFound(agentId, messageId),
+            { State: MessageState.Canceled } => Results.Ok(View(result)),
+            _ => Results.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The message can no longer be canceled.",
+                detail: $"Message {messageId} is {result.State.Name()}: only queued or rendering messages can be canceled.",
+                extensions: new Dictionary<string, object?> { ["state"] = result.State.Name() }),
+        };
+    }
+
+    private static string StatusUrl(VoiceMessage message) =>
+        $"/api/agents/{Uri.EscapeDataString(message.AgentId)}/messages/{Uri.EscapeDataString(message.Id)}";
+
+    private static IResult AgentNotFound(string agentId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such agent.", detail: $"There is no agent with id '{agentId}'.");
+
+    private static IResult MessageNotFound(string agentId, string messageId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");
+
+    /// <summary>The record as the API shows it: the stored fields plus where to poll it.</summary>
+    private static object View(VoiceMessage message) => new
+    {
+        message.Id,
+        message.AgentId,
+        message.State,
+        StatusUrl = StatusUrl(message),
+        message.To,
+        message.Text,
+        message.Voice,
+        message.SendAt,
+        message.RecordRequested,
+        message.IdempotencyKey,
+        message.Attempts,
+        message.CallSid,
+        message.AnsweredBy,
+        message.CallDurationSeconds,
+        message.RecordingUrl,
+        message.RecordingSid,
+        message.RecordingDurationSeconds,
+        message.Error,
+        message.History,
+        message.CreatedAt,
+        message.UpdatedAt,
+    };
+}
