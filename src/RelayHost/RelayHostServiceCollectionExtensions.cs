@@ -1,4 +1,5 @@
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Webhooks;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public static class RelayHostServiceCollectionExtensions
         services.AddConversation(configuration);
         services.AddAgentEndpoints(configuration);
         services.AddSingleton<IAgentToolClient, AgentToolClient>();
+        services.AddOutcomeRequests(configuration);
         services.AddSingleton<RelaySessionRegistry>();
         services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();

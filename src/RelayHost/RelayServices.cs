@@ -2,6 +2,7 @@ using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Llm;
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,8 @@ internal sealed class RelayServices(
     IOptions<ConversationOptions> conversationOptions,
     TimeProvider time,
     ILoggerFactory loggers,
-    IAgentToolClient tools)
+    IAgentToolClient tools,
+    OutcomeRequests outcomes)
 {
     public TwilioRequestValidator Validator { get; } = validator;
 
@@ -49,6 +51,9 @@ internal sealed class RelayServices(
 
     /// <summary>Calls the agents' own HTTP tools.</summary>
     public IAgentToolClient Tools { get; } = tools;
+
+    /// <summary>Queues each ended call's outcome.</summary>
+    public OutcomeRequests Outcomes { get; } = outcomes;
 
     public ILogger Logger { get; } = loggers.CreateLogger("AgentOS.Voice.RelayHost.Relay");
 }

@@ -257,7 +257,28 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         }
 
         _output.Dispose();
+        if (_session is not null)
+        {
+            await RequestOutcomeAsync(_session.CallId);
+        }
     }
+
+    // After the socket is closed, so the caller never waits on it. The outcome worker reads the stored record and
+    // transcript; a request lost here leaves the call without an outcome, so it is logged as an error.
+    private async Task RequestOutcomeAsync(string callId)
+    {
+        try
+        {
+            await relay.Outcomes.CallEndedAsync(agent.Id, callId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or IOException or HttpRequestException)
+        {
+            LogOutcomeRequestFailed(e, callId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: could not queue its outcome request")]
+    private partial void LogOutcomeRequestFailed(Exception e, string callId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} started for agent {AgentId} (Twilio {CallSid})")]
     private partial void LogStarted(string callId, string agentId, string callSid);

@@ -42,6 +42,8 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
             // The recorder's write delay would run on the fake clock, which these tests move only to drive idle and
             // drain timers; they read stored rows as soon as they are written (the delay has its own tests in Core).
             ["CallRecorder:WriteDelay"] = "00:00:00",
+            // Outcome requests visible at once, so a test can see them queued.
+            ["Outcomes:RequestDelay"] = "00:00:00",
         };
         foreach (var (key, value) in settings)
         {

@@ -58,6 +58,13 @@ public sealed class ScriptedChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
 
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema })
+        {
+            await PaceAsync(cancellationToken).ConfigureAwait(false);
+            yield return Update(Guid.NewGuid().ToString("N"), _time.GetUtcNow(), new TextContent(ScriptedStructuredOutput.Fill(schema, messages)));
+            yield break;
+        }
+
         var callerSaid = LastCallerText(messages);
         var toolAnswer = AnswerToToolResult(messages);
         var step = toolAnswer is null ? Match(callerSaid) : null;

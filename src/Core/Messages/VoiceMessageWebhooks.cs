@@ -1,3 +1,4 @@
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio.Rest;
 using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Twilio.Webhooks;
@@ -16,10 +17,20 @@ public sealed class VoiceMessageWebhooks(
     VoiceMessageCallFactory calls,
     TwilioClient twilio,
     TimeProvider time,
-    ILogger<VoiceMessageWebhooks> logger)
+    ILogger<VoiceMessageWebhooks> logger,
+    OutcomeRequests outcomes)
 {
-    public Task<VoiceMessage?> OnCallStatusAsync(string agentId, string messageId, TwilioVoiceRequest request, CancellationToken cancellationToken) =>
-        store.UpdateAsync(agentId, messageId, m => ApplyStatus(m, request, time.GetUtcNow()), cancellationToken);
+    public async Task<VoiceMessage?> OnCallStatusAsync(string agentId, string messageId, TwilioVoiceRequest request, CancellationToken cancellationToken)
+    {
+        var message = await store.UpdateAsync(agentId, messageId, m => ApplyStatus(m, request, time.GetUtcNow()), cancellationToken);
+        // Every final callback asks (a repeat is harmless: the outcome is made once); a failure here makes Twilio retry.
+        if (message is not null && message.State.IsFinal())
+        {
+            await outcomes.MessageEndedAsync(agentId, messageId, cancellationToken);
+        }
+
+        return message;
+    }
 
     public Task<VoiceMessage?> OnRecordingAsync(string agentId, string messageId, TwilioVoiceRequest request, CancellationToken cancellationToken) =>
         store.UpdateAsync(agentId, messageId, m => IsOtherCall(m, request) || (m.RecordingUrl == request.RecordingUrl && m.RecordingSid == request.RecordingSid)

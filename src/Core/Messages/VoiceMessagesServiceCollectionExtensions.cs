@@ -1,4 +1,5 @@
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +30,7 @@ public static class VoiceMessagesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddAgents();
         services.AddQueueSender();
+        services.AddOutcomeRequests(configuration);
         services.TryAddSingleton<IVoiceMessageStore, TableVoiceMessageStore>();
         services.TryAddSingleton<VoiceAudioContainer>();
         services.TryAddTransient<VoiceMessageAudio>();
