@@ -30,6 +30,7 @@ public static class OutcomesServiceCollectionExtensions
         services.TryAddSingleton<OutcomeSummarizer>();
         services.TryAddSingleton<OutcomeMaker>();
         services.TryAddSingleton<OutcomeWebhookDelivery>();
+        services.TryAddSingleton<AgentStatsQuery>();
         return services;
     }
 }
