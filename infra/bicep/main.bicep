@@ -1,6 +1,7 @@
-// AgentOS Voice: everything one environment needs. Deployed from CI (.github/workflows/deploy.yml) with OIDC.
-// Secrets are never parameters: operators put them in the Key Vault this creates (see docs/deploy.md), and the apps
-// read them as Key Vault references with their own managed identities.
+// AgentOS Voice: everything one environment needs. Deployed from CI (.github/workflows/deploy.yml) with OIDC, in two
+// passes (docs/deploy.md): deployApps=false creates the foundation (identities, registry, vault, storage, monitoring,
+// roles); the operator then sets the secrets (infra/set-secrets.sh) and CI pushes the image; deployApps=true adds the
+// apps, whose Key Vault references and image must exist by then. Secrets are never parameters.
 targetScope = 'resourceGroup'
 
 @description('Short environment name, e.g. prod or staging; used in every resource name.')
@@ -10,8 +11,14 @@ param environmentName string
 
 param location string = resourceGroup().location
 
-@description('RelayHost container image, e.g. myregistry.azurecr.io/agentos-voice/relayhost:1.2.3.')
-param relayImage string
+@description('False for the foundation pass: everything but the two apps. True once the secrets and the image exist.')
+param deployApps bool = true
+
+@description('RelayHost image tag in the registry (the commit sha in CI); the repository is agentos-voice/relayhost.')
+param relayImageTag string = ''
+
+@description('An existing container registry in this resource group to use; empty creates one for the environment.')
+param existingRegistryName string = ''
 
 @description('Twilio account SID (not a secret). The auth token is the Key Vault secret twilio-auth-token.')
 param twilioAccountSid string
@@ -24,9 +31,35 @@ param functionsPublicBaseUrl string = ''
 @maxValue(20)
 param alwaysReadyHttpInstances int = 1
 
+@description('Live calls one RelayHost replica holds (RelayHost:MaxSessions). The relay scale rule adds a replica at a share of it, so this one number sets both.')
+@minValue(10)
+@maxValue(100000)
+param relaySessionsPerReplica int = 400
+
+@minValue(1)
+@maxValue(30)
+param relayMaxReplicas int = 10
+
+@description('Providers whose key secret the apps read (elevenlabs, openai, anthropic). A listed provider\'s secret must exist before the apps are deployed; an unlisted one stays off.')
+param providerSecrets array = []
+
+@description('An Azure OpenAI (Cognitive Services) account in this resource group; the relay reaches it with its managed identity, no key. Empty: none.')
+param azureOpenAIAccountName string = ''
+
+@description('Entra object id of the operator who sets the Key Vault secrets (Key Vault Secrets Officer). Empty: none.')
+param operatorPrincipalId string = ''
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param operatorPrincipalType string = 'User'
+
+@description('Object id of the CI deployment principal (reads the secrets to check them and to sign the smoke webhook). Empty: none.')
+param deployPrincipalId string = ''
+
 var baseName = 'agentos-voice-${environmentName}'
 var tags = { application: 'agentos-voice', environment: environmentName }
 var compactName = toLower(replace('agvoice${environmentName}${uniqueString(resourceGroup().id)}', '-', ''))
+var createRegistry = empty(existingRegistryName)
+var registryName = createRegistry ? take('cr${compactName}', 50) : existingRegistryName
 
 resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-func-${baseName}'
@@ -52,7 +85,25 @@ module storage 'modules/storage.bicep' = {
 
 module vault 'modules/keyvault.bicep' = {
   name: 'keyvault'
-  params: { location: location, vaultName: take('kv${compactName}', 24), tags: tags }
+  params: {
+    location: location
+    vaultName: take('kv${compactName}', 24)
+    tags: tags
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
+    deployPrincipalId: deployPrincipalId
+  }
+}
+
+module registry 'modules/registry.bicep' = if (createRegistry) {
+  name: 'registry'
+  params: { location: location, registryName: registryName, tags: tags }
+}
+
+module registryPull 'modules/registry-pull.bicep' = {
+  name: 'registry-pull'
+  dependsOn: [registry]
+  params: { registryName: registryName, principalId: relayIdentity.properties.principalId }
 }
 
 module pubsub 'modules/webpubsub.bicep' = {
@@ -66,17 +117,22 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storage.outputs.accountName
     vaultName: vault.outputs.vaultName
     webPubSubName: pubsub.outputs.name
+    azureOpenAIAccountName: azureOpenAIAccountName
     functionsPrincipalId: functionsIdentity.properties.principalId
     relayPrincipalId: relayIdentity.properties.principalId
   }
 }
 
-var secret = {
-  twilioAuthToken: '${vault.outputs.vaultUri}secrets/twilio-auth-token'
-  elevenLabsApiKey: '${vault.outputs.vaultUri}secrets/elevenlabs-api-key'
-  managementApiKey: '${vault.outputs.vaultUri}secrets/management-api-key'
-  openAiApiKey: '${vault.outputs.vaultUri}secrets/openai-api-key'
-  anthropicApiKey: '${vault.outputs.vaultUri}secrets/anthropic-api-key'
+resource azureOpenAI 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = if (!empty(azureOpenAIAccountName)) {
+  name: azureOpenAIAccountName
+}
+
+func secretUri(vaultUri string, name string) string => '${vaultUri}secrets/${name}'
+
+var providerSecretNames = {
+  elevenlabs: 'elevenlabs-api-key'
+  openai: 'openai-api-key'
+  anthropic: 'anthropic-api-key'
 }
 
 var sharedSettings = {
@@ -89,7 +145,16 @@ var sharedSettings = {
   Events__Hub: 'calls'
 }
 
-module relay 'modules/relayhost.bicep' = {
+var relayKeyVaultReferences = union(
+  { Twilio__AuthToken: secretUri(vault.outputs.vaultUri, 'twilio-auth-token') },
+  contains(providerSecrets, 'openai') ? { Llm__OpenAI__ApiKey: secretUri(vault.outputs.vaultUri, providerSecretNames.openai) } : {},
+  contains(providerSecrets, 'anthropic') ? { Llm__Anthropic__ApiKey: secretUri(vault.outputs.vaultUri, providerSecretNames.anthropic) } : {}
+)
+
+// No Llm__AzureOpenAI__ApiKey: without a key RelayHost authenticates with DefaultAzureCredential (AZURE_CLIENT_ID).
+var azureOpenAISettings = empty(azureOpenAIAccountName) ? {} : { Llm__AzureOpenAI__Endpoint: azureOpenAI!.properties.endpoint }
+
+module relay 'modules/relayhost.bicep' = if (deployApps) {
   name: 'relayhost'
   dependsOn: [roles]
   params: {
@@ -100,17 +165,16 @@ module relay 'modules/relayhost.bicep' = {
     identityClientId: relayIdentity.properties.clientId
     workspaceCustomerId: monitoring.outputs.workspaceCustomerId
     workspaceId: monitoring.outputs.workspaceId
-    image: relayImage
-    env: sharedSettings
-    keyVaultReferences: {
-      Twilio__AuthToken: secret.twilioAuthToken
-      Llm__OpenAI__ApiKey: secret.openAiApiKey
-      Llm__Anthropic__ApiKey: secret.anthropicApiKey
-    }
+    registryServer: registryPull.outputs.loginServer
+    image: '${registryPull.outputs.loginServer}/agentos-voice/relayhost:${relayImageTag}'
+    maxSessionsPerReplica: relaySessionsPerReplica
+    maxReplicas: relayMaxReplicas
+    env: union(sharedSettings, azureOpenAISettings)
+    keyVaultReferences: relayKeyVaultReferences
   }
 }
 
-module functions 'modules/functions.bicep' = {
+module functions 'modules/functions.bicep' = if (deployApps) {
   name: 'functions'
   dependsOn: [roles]
   params: {
@@ -125,15 +189,18 @@ module functions 'modules/functions.bicep' = {
       AzureWebJobsStorage__accountName: storage.outputs.accountName
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: functionsIdentity.properties.clientId
-      PublicUrls__RelayBaseUrl: 'wss://${relay.outputs.fqdn}'
+      PublicUrls__RelayBaseUrl: 'wss://${relay!.outputs.fqdn}'
       PublicUrls__FunctionsBaseUrl: functionsPublicBaseUrl
-      Twilio__AuthToken: '@Microsoft.KeyVault(SecretUri=${secret.twilioAuthToken})'
-      Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secret.elevenLabsApiKey})'
-      ManagementApi__ApiKeys__0: '@Microsoft.KeyVault(SecretUri=${secret.managementApiKey})'
-    })
+      Twilio__AuthToken: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'twilio-auth-token')})'
+      ManagementApi__ApiKeys__0: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'management-api-key')})'
+    }, contains(providerSecrets, 'elevenlabs') ? {
+      Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.elevenlabs)})'
+    } : {})
   }
 }
 
-output functionsBaseUrl string = functions.outputs.baseUrl
-output relayBaseUrl string = 'wss://${relay.outputs.fqdn}'
+output functionsName string = deployApps ? functions!.outputs.name : ''
+output functionsBaseUrl string = deployApps ? functions!.outputs.baseUrl : ''
+output relayBaseUrl string = deployApps ? 'wss://${relay!.outputs.fqdn}' : ''
 output keyVaultName string = vault.outputs.vaultName
+output registryLoginServer string = registryPull.outputs.loginServer

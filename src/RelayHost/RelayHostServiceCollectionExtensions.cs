@@ -27,6 +27,7 @@ public static class RelayHostServiceCollectionExtensions
         services.AddSingleton<RelaySessionRegistry>();
         services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();
+        RelayAdmissionHealthCheck.Register(services);
 
         // Shutdown must outlast the drain, or the host would cut live calls before their time.
         services.AddOptions<HostOptions>().Configure<IOptions<RelayHostOptions>>((host, relay) =>

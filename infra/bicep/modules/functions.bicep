@@ -1,4 +1,4 @@
-// The Functions app: a custom handler (our ASP.NET Core app) on Flex Consumption. HTTP functions serve TwiML, webhooks
+// The Functions app: the .NET isolated worker (src/Functions) on Flex Consumption. HTTP functions serve TwiML, webhooks
 // and the management API; the queue function renders and places voice messages.
 param location string
 param baseName string
@@ -13,7 +13,7 @@ param appSettings object
 param maximumInstanceCount int = 100
 
 // Twilio asks for TwiML while the caller hears ringing. A cold instance first starts the Functions host, then our
-// handler (0.3-1 s to its first TwiML on the 2-core machines in bench/), and the caller hears all of it. Always-ready
+// worker (0.3-1 s to its first TwiML on the 2-core machines in bench/), and the caller hears all of it. Always-ready
 // instances of the HTTP group ('http' covers every HTTP-triggered function) take the first call warm; they are billed
 // as a baseline even when idle, so 0 is allowed for environments that can wait.
 @minValue(0)
@@ -53,7 +53,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           }
         }
       }
-      runtime: { name: 'custom', version: '1.0' }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: 2048

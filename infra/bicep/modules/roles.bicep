@@ -2,6 +2,8 @@
 param storageAccountName string
 param vaultName string
 param webPubSubName string
+@description('Azure OpenAI account the relay calls with its identity; empty: none.')
+param azureOpenAIAccountName string
 param functionsPrincipalId string
 param relayPrincipalId string
 
@@ -11,6 +13,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   webPubSubServiceOwner: '12cf5a90-567b-43ae-8102-96cf46c7d9b4'
+  cognitiveServicesOpenAIUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -62,3 +65,18 @@ resource pubsubRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.webPubSubServiceOwner)
   }
 }]
+
+resource azureOpenAI 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = if (!empty(azureOpenAIAccountName)) {
+  name: azureOpenAIAccountName
+}
+
+// The relay streams completions with its managed identity (no key): inference only, not the account's management.
+resource azureOpenAIRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(azureOpenAIAccountName)) {
+  name: guid(azureOpenAI.id, relayPrincipalId, roles.cognitiveServicesOpenAIUser)
+  scope: azureOpenAI
+  properties: {
+    principalId: relayPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAIUser)
+  }
+}

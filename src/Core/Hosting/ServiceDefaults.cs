@@ -13,6 +13,13 @@ namespace AgentOS.Voice.Hosting;
 /// What every deployable shares: telemetry, health checks, the clock, and the standard resilience handler on every
 /// HttpClient (retries with backoff, timeouts, circuit breaker).
 /// </summary>
+/// <summary>Tags of health checks.</summary>
+public static class HealthTags
+{
+    /// <summary>The check decides readiness (/readyz), never liveness.</summary>
+    public const string Ready = "ready";
+}
+
 public static class ServiceDefaults
 {
     public const string ActivitySourceName = "AgentOS.Voice";
@@ -47,10 +54,15 @@ public static class ServiceDefaults
         return builder;
     }
 
-    /// <summary>Liveness at /healthz, for Container Apps probes and the local runner.</summary>
+    /// <summary>
+    /// Liveness at /healthz: the process answers, nothing else, so a dependency's outage never restarts a replica
+    /// holding live calls. Readiness at /readyz: every check tagged <see cref="HealthTags.Ready"/> (storage reachable,
+    /// a relay not draining); a replica that fails it is taken out of the load balancer's rotation.
+    /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions());
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
         return endpoints;
     }
 }

@@ -4,7 +4,9 @@ using System.Collections.Concurrent;
 using AgentOS.Voice.Agents;
 using Anthropic;
 using Azure.AI.OpenAI;
+using Azure.Core;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using AnthropicClientOptions = Anthropic.Core.ClientOptions;
 
@@ -23,18 +25,25 @@ public sealed class LlmClientProvider : ILlmClientProvider
     /// <summary>The named HttpClient every provider's client sends through (pooled connections, no retries).</summary>
     public const string HttpClientName = "AgentOS.Voice.Llm";
 
+    /// <summary>Service key of the <see cref="TokenCredential"/> Azure OpenAI uses when no key is configured.</summary>
+    public const string AzureCredentialKey = "AgentOS.Voice.Llm.AzureOpenAI";
+
     private readonly LlmOptions _options;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly TimeProvider _time;
+    private readonly TokenCredential _azureCredential;
     private readonly ConcurrentDictionary<ClientKey, IChatClient> _clients = new();
     private readonly Lazy<AzureOpenAIClient> _azureOpenAI;
     private readonly Lazy<AnthropicClient> _anthropic;
 
-    public LlmClientProvider(IOptions<LlmOptions> options, IHttpClientFactory httpClientFactory, TimeProvider timeProvider)
+    public LlmClientProvider(
+        IOptions<LlmOptions> options, IHttpClientFactory httpClientFactory, TimeProvider timeProvider,
+        [FromKeyedServices(AzureCredentialKey)] TokenCredential azureCredential)
     {
         _options = options.Value;
         _httpClientFactory = httpClientFactory;
         _time = timeProvider;
+        _azureCredential = azureCredential;
         _azureOpenAI = new(CreateAzureOpenAI);
         _anthropic = new(CreateAnthropic);
     }
@@ -52,7 +61,7 @@ public sealed class LlmClientProvider : ILlmClientProvider
                 Require(agent, _options.OpenAI.IsConfigured, "Llm:OpenAI:ApiKey");
                 break;
             case LlmProviders.AzureOpenAI:
-                Require(agent, _options.AzureOpenAI.IsConfigured, "Llm:AzureOpenAI:Endpoint and Llm:AzureOpenAI:ApiKey");
+                Require(agent, _options.AzureOpenAI.IsConfigured, "Llm:AzureOpenAI:Endpoint");
                 break;
             case LlmProviders.Anthropic:
                 Require(agent, _options.Anthropic.IsConfigured, "Llm:Anthropic:ApiKey");
@@ -93,7 +102,9 @@ public sealed class LlmClientProvider : ILlmClientProvider
         var o = _options.AzureOpenAI;
         var clientOptions = new AzureOpenAIClientOptions();
         ConfigurePipeline(clientOptions);
-        return new AzureOpenAIClient(new Uri(o.Endpoint!), new ApiKeyCredential(o.ApiKey!), clientOptions);
+        return string.IsNullOrWhiteSpace(o.ApiKey)
+            ? new AzureOpenAIClient(new Uri(o.Endpoint!), _azureCredential, clientOptions)
+            : new AzureOpenAIClient(new Uri(o.Endpoint!), new ApiKeyCredential(o.ApiKey), clientOptions);
     }
 
     private AnthropicClient CreateAnthropic()

@@ -37,12 +37,16 @@ public sealed class OpenAILlmOptions
     internal bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
 }
 
-/// <summary>Azure OpenAI: the agent's model names the deployment.</summary>
+/// <summary>
+/// Azure OpenAI: the agent's model names the deployment. Without an ApiKey the app's managed identity is used
+/// (DefaultAzureCredential; AZURE_CLIENT_ID picks the user-assigned one), which is how Bicep deploys it.
+/// </summary>
 public sealed class AzureOpenAILlmOptions
 {
     /// <summary>The resource endpoint, e.g. https://my-resource.openai.azure.com.</summary>
     public string? Endpoint { get; set; }
 
+    /// <summary>Optional: a key instead of the managed identity.</summary>
     public string? ApiKey { get; set; }
 
     internal bool IsConfigured => !string.IsNullOrWhiteSpace(Endpoint) || !string.IsNullOrWhiteSpace(ApiKey);
@@ -91,10 +95,6 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
         if (options.AzureOpenAI.IsConfigured)
         {
             RequireHttpUrl(options.AzureOpenAI.Endpoint, "Llm:AzureOpenAI:Endpoint", errors);
-            if (string.IsNullOrWhiteSpace(options.AzureOpenAI.ApiKey))
-            {
-                errors.Add("Llm:AzureOpenAI:ApiKey is required when Llm:AzureOpenAI:Endpoint is set.");
-            }
         }
 
         if (options.Anthropic.IsConfigured)

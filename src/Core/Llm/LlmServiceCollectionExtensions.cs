@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +43,8 @@ public static class LlmServiceCollectionExtensions
 #pragma warning restore EXTEXP0001
 
         services.TryAddSingleton(TimeProvider.System);
+        // The managed identity for Azure OpenAI without a key; it asks for a token only at the first such request.
+        services.TryAddKeyedSingleton<TokenCredential>(LlmClientProvider.AzureCredentialKey, (_, _) => new DefaultAzureCredential());
         services.TryAddSingleton<ILlmClientProvider, LlmClientProvider>();
         return services;
     }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using AgentOS.Voice.Hosting;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => Create(sp, o => new TableServiceClient(o.ConnectionString), o => new TableServiceClient(o.TableServiceUri, new DefaultAzureCredential())));
         services.AddSingleton(sp => Create(sp, o => new QueueServiceClient(o.ConnectionString), o => new QueueServiceClient(o.QueueServiceUri, new DefaultAzureCredential())));
         services.AddSingleton(sp => Create(sp, o => new BlobServiceClient(o.ConnectionString), o => new BlobServiceClient(o.BlobServiceUri, new DefaultAzureCredential())));
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>(StorageHealthCheck.Name, tags: [HealthTags.Ready]);
         return services;
     }
 

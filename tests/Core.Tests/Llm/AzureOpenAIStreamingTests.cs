@@ -1,11 +1,14 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Llm;
+using AgentOS.Voice.TestSupport;
+using Azure.Core;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOS.Voice.Core.Tests.Llm;
 
-/// <summary>Azure OpenAI: the deployment is in the path, the key in the api-key header, the chunks as OpenAI's.</summary>
+/// <summary>Azure OpenAI: the deployment is in the path, the key in the api-key header (or the managed identity's bearer token), the chunks as OpenAI's.</summary>
 public class AzureOpenAIStreamingTests
 {
     [Fact]
@@ -38,5 +41,44 @@ public class AzureOpenAIStreamingTests
         Assert.Null(request.Header("Authorization"));
         Assert.True(request.Json.GetProperty("stream").GetBoolean());
         Assert.Equal("user", request.Json.GetProperty("messages")[1].GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_key_the_managed_identitys_token_goes_as_a_bearer_for_the_cognitive_services_scope()
+    {
+        await using var fake = await FakeLlmServer.StartAsync((ctx, _) => OpenAIStreamingTests.StreamTextAsync(ctx, "gpt-4o", ["Hello", "."]), listen => listen.UseHttps(TestCertificate.Loopback));
+        var identity = new RecordingCredential("identity-token");
+        await using var services = LlmTestServices.Build(new Dictionary<string, string?> { ["Llm:AzureOpenAI:Endpoint"] = fake.BaseUrl }, trustTestCertificate: true, azureCredential: identity);
+        var client = services.GetRequiredService<ILlmClientProvider>().GetClient(LlmTestServices.Agent(LlmProviders.AzureOpenAI, "voice-deployment"));
+
+        var text = "";
+        await foreach (var update in client.GetStreamingResponseAsync(LlmTestServices.Conversation("Hi")))
+        {
+            text += update.Text;
+        }
+
+        Assert.Equal("Hello.", text);
+        var request = Assert.Single(fake.Requests);
+        Assert.Equal("Bearer identity-token", request.Header("Authorization"));
+        Assert.Null(request.Header("api-key"));
+        Assert.Contains("https://cognitiveservices.azure.com/.default", Assert.Single(identity.Scopes.Distinct()));
+    }
+
+    private sealed class RecordingCredential(string token) : TokenCredential
+    {
+        public List<string> Scopes { get; } = [];
+
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+        {
+            lock (Scopes)
+            {
+                Scopes.Add(string.Join(' ', requestContext.Scopes));
+            }
+
+            return new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1));
+        }
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
     }
 }

@@ -100,10 +100,17 @@ internal static class LlmTestServices
 {
     /// <param name="settings">Configuration, e.g. Llm:OpenAI:BaseUrl.</param>
     /// <param name="trustTestCertificate">Trust <see cref="TestCertificate"/> on the LLM HttpClient, for a fake on TLS.</param>
-    public static ServiceProvider Build(IDictionary<string, string?> settings, bool trustTestCertificate = false)
+    /// <param name="azureCredential">Stands in for the managed identity Azure OpenAI uses without a key.</param>
+    public static ServiceProvider Build(IDictionary<string, string?> settings, bool trustTestCertificate = false, Azure.Core.TokenCredential? azureCredential = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddLogging().AddLlm(configuration);
+        var services = new ServiceCollection().AddLogging();
+        if (azureCredential is not null)
+        {
+            services.AddKeyedSingleton(LlmClientProvider.AzureCredentialKey, azureCredential);
+        }
+
+        services.AddLlm(configuration);
         if (trustTestCertificate)
         {
             // Configures the product's own SocketsHttpHandler, so its pooling and drain settings stay as they are.

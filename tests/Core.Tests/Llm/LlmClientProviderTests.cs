@@ -126,7 +126,6 @@ public class LlmClientProviderTests
 
     public static TheoryData<string, string, string> InvalidSettings() => new()
     {
-        { "Llm:AzureOpenAI:Endpoint", "https://example.openai.azure.com", "Llm:AzureOpenAI:ApiKey is required" },
         { "Llm:AzureOpenAI:ApiKey", "azure-test", "Llm:AzureOpenAI:Endpoint is required" },
         { "Llm:RequestTimeout", "00:00:00", "Llm:RequestTimeout" },
         { "Llm:Scripted:TokenDelay", "-00:00:01", "Llm:Scripted:TokenDelay" },
