@@ -25,6 +25,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
     public static string AzuriteScript => Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
 
     public async Task InitializeAsync()
@@ -56,14 +58,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        // Generous: on a busy 2-core machine (parallel builds) node alone can take tens of seconds to start Azurite.
+        var deadline = DateTime.UtcNow.Add(StartTimeout);
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
             while (!await CanConnect(port))
             {
                 if (_process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"Azurite did not listen on port {port} within 30 s (exited: {_process.HasExited}).");
+                    throw new InvalidOperationException($"Azurite did not listen on port {port} within {StartTimeout.TotalSeconds:0} s (exited: {_process.HasExited}).");
                 }
 
                 await Task.Delay(100);
