@@ -4,6 +4,8 @@ using AgentOS.Voice.Functions.Calls;
 using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Functions.Messages;
 using AgentOS.Voice.Hosting;
+using AgentOS.Voice.Llm;
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Speech;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
@@ -30,6 +32,9 @@ public static class FunctionsApp
         services.AddSpeech(configuration);
         services.AddMessageFunctions(configuration);
         services.AddLiveCalls(configuration);
+        // The outcome workers summarise each ended call with the agent's own model.
+        services.AddLlm(configuration);
+        services.AddOutcomes(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -63,6 +63,29 @@ public sealed partial class OutcomeWebhookDelivery(
             JsonSerializer.Serialize(request with { Attempt = request.Attempt + 1 }, OutcomeJson.Default.OutcomeDeliveryRequest), delay, cancellationToken);
     }
 
+    /// <summary>
+    /// The queue gave up on a delivery that kept failing for another reason than the receiver (storage, a bad message):
+    /// it goes to the dead-letter queue with that reason, as an expired one does. An unreadable message is left to the
+    /// poison queue alone.
+    /// </summary>
+    public async Task OnPoisonAsync(string queueMessage, string reason, CancellationToken cancellationToken)
+    {
+        OutcomeDeliveryRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(queueMessage, OutcomeJson.Default.OutcomeDeliveryRequest);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        if (request is not null)
+        {
+            await DeadLetterAsync(request, $"gave up after the queue's last attempt: {reason}", cancellationToken);
+        }
+    }
+
     private async Task DeadLetterAsync(OutcomeDeliveryRequest request, string reason, CancellationToken cancellationToken)
     {
         LogDeadLettered(request.Id, reason);

@@ -1,11 +1,16 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Functions.ManagementApi;
+using AgentOS.Voice.Webhooks;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Functions.Agents;
 
-/// <summary>Management API for agent records: /api/agents and /api/agents/{agentId} (management key).</summary>
-public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key)
+/// <summary>
+/// Management API for agent records: /api/agents and /api/agents/{agentId} (management key). Tool and webhook URLs are
+/// checked with the app's AgentEndpoints options, so a local run can save loopback ones.
+/// </summary>
+public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, IOptions<AgentEndpointOptions> endpoints)
 {
     private const string Collection = "api/agents";
     private const string Item = "api/agents/{agentId}";
@@ -25,7 +30,7 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key)
             return Results.ValidationProblem(readErrors!);
         }
 
-        var errors = AgentValidator.Validate(agent);
+        var errors = AgentValidator.Validate(agent, endpoints.Value);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors.ToDictionary());
@@ -68,7 +73,7 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key)
             return Results.ValidationProblem(readErrors!);
         }
 
-        var errors = AgentValidator.Validate(agent with { Id = agentId }).ToDictionary();
+        var errors = AgentValidator.Validate(agent with { Id = agentId }, endpoints.Value).ToDictionary();
         if (!string.IsNullOrEmpty(agent.Id) && agent.Id != agentId)
         {
             errors["id"] = ["The body's id must match the URL's (ids cannot be changed), or be left out."];

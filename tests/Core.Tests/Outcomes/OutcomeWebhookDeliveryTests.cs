@@ -112,4 +112,19 @@ public sealed class OutcomeWebhookDeliveryTests(AzuriteFixture azurite) : IClass
         Assert.Empty(await h.DrainAsync(OutcomeOptions.WebhookQueue));
         Assert.Empty(_accepted);
     }
+
+    [Fact]
+    public async Task A_delivery_the_queue_gives_up_on_is_dead_lettered_with_the_reason_and_an_unreadable_one_is_left_to_the_poison_queue()
+    {
+        await using var h = await MadeOutcomeAsync();
+        var delivery = Assert.Single(await h.DrainAsync(OutcomeOptions.WebhookQueue));
+
+        await h.Get<OutcomeWebhookDelivery>().OnPoisonAsync(delivery, "RequestFailedException: table unreachable", CancellationToken.None);
+        await h.Get<OutcomeWebhookDelivery>().OnPoisonAsync("not json", "JsonException: bad", CancellationToken.None);
+
+        var dead = Assert.Single(await h.DrainAsync(OutcomeOptions.DeadLetterQueue));
+        using var doc = JsonDocument.Parse(dead);
+        Assert.Equal("call-9", doc.RootElement.GetProperty("id").GetString());
+        Assert.Equal("gave up after the queue's last attempt: RequestFailedException: table unreachable", doc.RootElement.GetProperty("reason").GetString());
+    }
 }
