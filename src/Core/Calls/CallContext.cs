@@ -39,3 +39,13 @@ public interface ICallStore
     /// <summary>The call's transcript in turn order.</summary>
     Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An agent's calls, newest first by their start.</summary>
+public interface ICallHistory
+{
+    /// <summary>
+    /// A page of the agent's calls started in the query's range, in <paramref name="state"/> when given. A page may hold
+    /// fewer than the limit even when more follow; the continuation token is what says whether they do.
+    /// </summary>
+    Task<Storage.ListPage<CallRecord>> ListCallsAsync(string agentId, Storage.ListQuery query, CallState? state, CancellationToken cancellationToken = default);
+}

@@ -14,6 +14,7 @@ public static class CallsServiceCollectionExtensions
         services.TryAddSingleton<TableCallStore>();
         services.TryAddSingleton<ICallStore>(sp => sp.GetRequiredService<TableCallStore>());
         services.TryAddSingleton<ICallContextStore>(sp => sp.GetRequiredService<TableCallStore>());
+        services.TryAddSingleton<ICallHistory>(sp => sp.GetRequiredService<TableCallStore>());
         services.AddOptions<CallRecorderOptions>().BindConfiguration(CallRecorderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BackgroundCallRecorder>();

@@ -3,25 +3,36 @@ using System.Text.Json;
 using AgentOS.Voice.Storage;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Calls;
 
 /// <summary>
 /// Calls in one table ("{prefix}calls"), partitioned by call id so a call's record, its outbound context and its
-/// transcript are read with one partition query: row "call", row "context", rows "turn-000001"….
+/// transcript are read with one partition query: row "call", row "context", rows "turn-000001"…. Each agent's calls
+/// are listed newest first through the index table "{prefix}callsbyagent" (<see cref="AgentTimeIndex"/>, keyed by the
+/// call's start).
 /// </summary>
-public sealed class TableCallStore(TableServiceClient service, IOptions<StorageOptions> storage) : ICallStore, ICallContextStore
+public sealed class TableCallStore(TableServiceClient service, IOptions<StorageOptions> storage, ILogger<TableCallStore> logger) : ICallStore, ICallContextStore, ICallHistory
 {
     public const string TableBaseName = "calls";
+    public const string IndexTableName = "callsbyagent";
     private const string CallRow = "call";
     private const string ContextRow = "context";
     private const string TurnPrefix = "turn-";
 
     private readonly LazyTableClient _table = new(service, storage.Value, TableBaseName);
+    private readonly AgentTimeIndex _index = new(service, storage.Value, IndexTableName, logger);
 
+    /// <summary>
+    /// The index row first: a record whose row is missing would never be listed, while a row whose record is missing
+    /// or starts at another time is skipped by <see cref="ListCallsAsync"/>. The start moves (the webhook, the relay
+    /// session and Twilio's billed duration each set it), so a record can leave older rows behind; listing removes them.
+    /// </summary>
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
+        await _index.UpsertAsync(call.AgentId, call.StartedAt, call.CallId, call.State.ToString(), cancellationToken);
         var table = await _table.GetAsync(cancellationToken);
         await table.UpsertEntityAsync(ToEntity(call), TableUpdateMode.Replace, cancellationToken);
     }
@@ -32,12 +43,40 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         try
         {
             await table.AddEntityAsync(ToEntity(call), cancellationToken);
-            return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
             return false;
         }
+
+        await _index.UpsertAsync(call.AgentId, call.StartedAt, call.CallId, call.State.ToString(), cancellationToken);
+        return true;
+    }
+
+    public async Task<ListPage<CallRecord>> ListCallsAsync(string agentId, ListQuery query, CallState? state, CancellationToken cancellationToken = default)
+    {
+        var (keys, next) = await _index.QueryAsync(agentId, query, state?.ToString(), cancellationToken);
+        var found = await Task.WhenAll(keys.Select(async key => (Key: key, Call: await GetCallAsync(AgentTimeIndex.IdOf(key), cancellationToken))));
+        var calls = new List<CallRecord>(found.Length);
+        foreach (var (key, call) in found)
+        {
+            if (call is null || call.AgentId != agentId)
+            {
+                // Written a moment before its record (or the record's write failed): nothing to show, nothing to tidy.
+                continue;
+            }
+
+            if (AgentTimeIndex.RowKey(call.StartedAt, call.CallId) != key)
+            {
+                await _index.DeleteAsync(agentId, key, cancellationToken);
+            }
+            else if (state is null || call.State == state)
+            {
+                calls.Add(call);
+            }
+        }
+
+        return new ListPage<CallRecord>(calls, next);
     }
 
     private static TableEntity ToEntity(CallRecord call) =>

@@ -11,6 +11,9 @@ public interface IVoiceMessageStore
     /// <summary>Writes the record if nobody changed it since it was read (its ETag); null when someone did, or it is gone.</summary>
     Task<VoiceMessage?> TryReplaceAsync(VoiceMessage message, CancellationToken cancellationToken = default);
 
+    /// <summary>A page of the agent's messages created in the query's range, newest first, in <paramref name="state"/> when given.</summary>
+    Task<Storage.ListPage<VoiceMessage>> ListAsync(string agentId, Storage.ListQuery query, MessageState? state, CancellationToken cancellationToken = default);
+
     /// <summary>Removes a record nothing else has seen yet (undoing a create whose queue message could not be sent).</summary>
     Task DeleteAsync(VoiceMessage message, CancellationToken cancellationToken = default);
 }

@@ -35,9 +35,13 @@ public sealed class LazyTableClient(TableClient table)
     }
 
     /// <summary>The rows <paramref name="filter"/> selects; none when the table does not exist yet.</summary>
-    public async IAsyncEnumerable<TableEntity> QueryAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TableEntity> QueryAsync(string filter, CancellationToken cancellationToken = default) =>
+        QueryAsync(filter, null, cancellationToken);
+
+    /// <summary>As above, fetching at most <paramref name="maxPerPage"/> rows a round trip (for callers that stop early).</summary>
+    public async IAsyncEnumerable<TableEntity> QueryAsync(string filter, int? maxPerPage, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var rows = table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var rows = table.QueryAsync<TableEntity>(filter, maxPerPage, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             bool more;

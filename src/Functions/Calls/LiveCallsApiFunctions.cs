@@ -15,14 +15,15 @@ namespace AgentOS.Voice.Functions.Calls;
 
 /// <summary>
 /// Management API for live calls (management key): POST /api/agents/{agentId}/calls places an outbound call whose context is stored
-/// server-side under a new call id (only that id travels to Twilio); GET …/calls/{callId} returns the record and
-/// transcript.
+/// server-side under a new call id (only that id travels to Twilio); GET …/calls lists the agent's calls newest first;
+/// GET …/calls/{callId} returns the record and transcript.
 /// </summary>
 public sealed partial class LiveCallsApiFunctions(
     ManagementApiKey key,
     IAgentStore agents,
     ICallContextStore contexts,
     ICallStore store,
+    ICallHistory history,
     LiveCallRecords records,
     TwilioClient twilio,
     LiveCallTwiml twiml,
@@ -107,6 +108,32 @@ public sealed partial class LiveCallsApiFunctions(
         await records.AttachCallSidAsync(callId, created.Sid, cancellationToken);
         var statusUrl = $"/api/agents/{Uri.EscapeDataString(agent.Id)}/calls/{callId}";
         return Results.Accepted(statusUrl, new StartedCall(callId, created.Sid, statusUrl));
+    }
+
+    [Function("LiveCallsList")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/agents/{agentId}/calls")] HttpRequest request, string agentId,
+        CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var (query, state, errors) = ListQueryReader.Read(request.Query, string.Join(", ", Enum.GetNames<CallState>()),
+            text => Enum.GetValues<CallState>().Cast<CallState?>().FirstOrDefault(s => string.Equals(s.ToString(), text, StringComparison.OrdinalIgnoreCase)));
+        if (query is null)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        if (await agents.GetAsync(agentId, cancellationToken) is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such agent.", detail: $"There is no agent with id '{agentId}'.");
+        }
+
+        var page = await history.ListCallsAsync(agentId, query, state, cancellationToken);
+        return Results.Ok(new CallList(page.Items.Select(LiveCallSummary.Of).ToList(), page.ContinuationToken));
     }
 
     [Function("LiveCallsItem")]
@@ -238,5 +265,17 @@ public sealed record LiveCallView(
         c.EndReason, c.HandoffData, c.LastError, c.TokensIn, c.TokensOut, c.CharactersSpoken,
         turns.Select(t => new LiveCallTurn(t.Index, t.Role, t.Text, t.Interrupted, t.At, t.ToolName)).ToList());
 }
+
+/// <summary>A call in a list: the record without its transcript (GET the call for that).</summary>
+public sealed record LiveCallSummary(
+    string CallId, string AgentId, string CallSid, string Direction, string From, string To, CallState State,
+    DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double DurationSeconds, string? EndReason, string? LastError)
+{
+    public static LiveCallSummary Of(CallRecord c) => new(
+        c.CallId, c.AgentId, c.CallSid, c.Direction, c.From, c.To, c.State, c.StartedAt, c.EndedAt, c.Duration.TotalSeconds, c.EndReason, c.LastError);
+}
+
+/// <summary>The answer to GET /api/agents/{agentId}/calls: newest first; null token on the last page.</summary>
+public sealed record CallList(IReadOnlyList<LiveCallSummary> Items, string? ContinuationToken);
 
 public sealed record LiveCallTurn(int Index, TurnRole Role, string Text, bool Interrupted, DateTimeOffset At, string? ToolName);

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace AgentOS.Voice.Functions.Messages;
 
 /// <summary>
-/// Management API for voice messages: POST /api/agents/{agentId}/messages, GET and DELETE
-/// /api/agents/{agentId}/messages/{messageId} (management key).
+/// Management API for voice messages: POST and GET (the list, newest first) /api/agents/{agentId}/messages, GET and
+/// DELETE /api/agents/{agentId}/messages/{messageId} (management key).
 /// </summary>
 public sealed class MessageFunctions(
     ManagementApiKey key,
@@ -109,6 +109,32 @@ public sealed class MessageFunctions(
         }
 
         return Results.Accepted(StatusUrl(stored), View(stored));
+    }
+
+    [Function("MessagesList")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Collection)] HttpRequest request, string agentId, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var states = Enum.GetValues<MessageState>().Cast<MessageState?>().ToList();
+        var (query, state, errors) = ListQueryReader.Read(request.Query, string.Join(", ", states.Select(s => s!.Value.Name())),
+            text => states.FirstOrDefault(s => s!.Value.Name() == text));
+        if (query is null)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        if (await agents.GetAsync(agentId, cancellationToken) is null)
+        {
+            return AgentNotFound(agentId);
+        }
+
+        var page = await store.ListAsync(agentId, query, state, cancellationToken);
+        return Results.Ok(new { Items = page.Items.Select(View).ToList(), page.ContinuationToken });
     }
 
     [Function("MessagesGet")]

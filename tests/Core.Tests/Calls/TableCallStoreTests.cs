@@ -2,6 +2,7 @@ using AgentOS.Voice.Calls;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,7 +12,8 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
 {
     private readonly TableCallStore _store = new(
         new TableServiceClient(azurite.ConnectionString),
-        Options.Create(new StorageOptions { NamePrefix = "t" + Guid.NewGuid().ToString("n")[..8] }));
+        Options.Create(new StorageOptions { NamePrefix = "t" + Guid.NewGuid().ToString("n")[..8] }),
+        NullLogger<TableCallStore>.Instance);
 
     [Fact]
     public async Task Outbound_call_context_round_trips_and_unknown_ids_are_null()

@@ -2,6 +2,7 @@ using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Core.Tests.Messages;
@@ -11,7 +12,7 @@ public sealed class TableVoiceMessageStoreTests(AzuriteFixture azurite) : IClass
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
     private TableVoiceMessageStore Store() =>
-        new(new TableServiceClient(azurite.ConnectionString), Options.Create(new StorageOptions { NamePrefix = "msgstore" }));
+        new(new TableServiceClient(azurite.ConnectionString), Options.Create(new StorageOptions { NamePrefix = "msgstore" }), NullLogger<TableVoiceMessageStore>.Instance);
 
     private static VoiceMessage Message(string id) =>
         new VoiceMessage { Id = id, AgentId = "clinic", To = "+15551230000", Text = "Hello", CreatedAt = Now }.Transition(MessageState.Queued, Now);
