@@ -1,3 +1,4 @@
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Llm;
 
 namespace AgentOS.Voice.RelayHost;
@@ -38,6 +39,7 @@ internal static partial class RelayEndpoint
         // The validator logs the URL it checked when it refuses.
         if (!relay.Validator.IsValidUpgrade(context, relay.PublicUrls.RelayBaseUrl))
         {
+            Refused("signature");
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return null;
         }
@@ -51,7 +53,9 @@ internal static partial class RelayEndpoint
         var registry = relay.Registry;
         if (!registry.TryEnter())
         {
-            LogRefused(logger, registry.IsDraining ? "draining" : "at capacity", registry.LiveSessions);
+            var why = registry.IsDraining ? "draining" : "at-capacity";
+            LogRefused(logger, why, registry.LiveSessions);
+            Refused(why);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
             return null;
@@ -66,6 +70,8 @@ internal static partial class RelayEndpoint
             var agent = await relay.Agents.GetAsync(agentId, CancellationToken.None);
             if (agent is null || !agent.Enabled)
             {
+                LogNoAgent(logger, agentId);
+                Refused("no-agent");
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return null;
             }
@@ -78,6 +84,7 @@ internal static partial class RelayEndpoint
             catch (LlmConfigurationException e)
             {
                 LogNoModel(logger, agent.Id, e.Message);
+                Refused("no-model");
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return null;
             }
@@ -94,6 +101,11 @@ internal static partial class RelayEndpoint
             }
         }
     }
+
+    private static void Refused(string reason) => VoiceTelemetry.RefusedUpgrades.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade for agent {AgentId}: no such agent, or it is disabled")]
+    private static partial void LogNoAgent(ILogger logger, string agentId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade: {Why} ({Live} live sessions)")]
     private static partial void LogRefused(ILogger logger, string why, int live);

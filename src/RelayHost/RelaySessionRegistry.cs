@@ -1,3 +1,4 @@
+using AgentOS.Voice.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.RelayHost;
@@ -52,14 +53,21 @@ public sealed class RelaySessionRegistry : IDisposable
 
         if (Interlocked.Increment(ref _live) > _options.MaxSessions)
         {
-            Exit();
+            Release();
             return false;
         }
 
+        VoiceTelemetry.LiveSessions.Add(1);
         return true;
     }
 
     public void Exit()
+    {
+        VoiceTelemetry.LiveSessions.Add(-1);
+        Release();
+    }
+
+    private void Release()
     {
         if (Interlocked.Decrement(ref _live) == 0 && _draining)
         {

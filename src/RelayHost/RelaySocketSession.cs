@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio.ConversationRelay;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -218,6 +219,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             From = setup.From,
             To = setup.To,
             Context = context?.Context ?? CallStart.NoContext,
+            TraceParent = setup.CustomParameters.GetValueOrDefault(VoiceTelemetry.TraceParentParameter),
         };
         LogStarted(call.CallId, agent.Id, setup.CallSid);
         return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger, relay.Tools);

@@ -29,9 +29,17 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
 
     private readonly int _port = FreePort.Next();
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
     public RelayTestHost(AzuriteFixture azurite, params (string Key, string Value)[] settings)
+        : this(azurite, services: null, settings)
     {
+    }
+
+    /// <summary>With <paramref name="services"/> applied after the app's own registrations (e.g. in-memory telemetry exporters).</summary>
+    public RelayTestHost(AzuriteFixture azurite, Action<IServiceCollection>? services, params (string Key, string Value)[] settings)
+    {
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
@@ -70,6 +78,7 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton<IAgentStore>(Agents);
             services.AddSingleton<ILlmClientProvider>(Models);
+            _services?.Invoke(services);
         });
     }
 
@@ -115,12 +124,26 @@ internal sealed class TwilioSocket(ClientWebSocket socket) : IAsyncDisposable
 
     public Task SendAsync(string json) => socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    public Task SetupAsync(string? callId = null) => SendAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+    public Task SetupAsync(string? callId = null, string? traceParent = null)
     {
-        ["type"] = "setup", ["sessionId"] = "VX1", ["accountSid"] = "AC1", ["callSid"] = "CA" + Guid.NewGuid().ToString("n"),
-        ["from"] = "+14155552671", ["to"] = "+15005550006", ["direction"] = callId is null ? "inbound" : "outbound", ["callStatus"] = "RINGING",
-        ["customParameters"] = callId is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["callId"] = callId },
-    }));
+        var parameters = new Dictionary<string, string>();
+        if (callId is not null)
+        {
+            parameters["callId"] = callId;
+        }
+
+        if (traceParent is not null)
+        {
+            parameters["traceparent"] = traceParent;
+        }
+
+        return SendAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["type"] = "setup", ["sessionId"] = "VX1", ["accountSid"] = "AC1", ["callSid"] = "CA" + Guid.NewGuid().ToString("n"),
+            ["from"] = "+14155552671", ["to"] = "+15005550006", ["direction"] = callId is null ? "inbound" : "outbound", ["callStatus"] = "RINGING",
+            ["customParameters"] = parameters,
+        }));
+    }
 
     public Task PromptAsync(string text) => SendAsync(JsonSerializer.Serialize(new { type = "prompt", voicePrompt = text, lang = "en-US", last = true }));
 

@@ -30,6 +30,9 @@ public sealed record CallStart
     public string From { get; init; } = string.Empty;
     public string To { get; init; } = string.Empty;
 
+    /// <summary>The W3C traceparent of the webhook that connected the call, so the call's span continues its trace; null when none came.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>No stored context (inbound calls): one shared empty map rather than one per call.</summary>
     public static IReadOnlyDictionary<string, string> NoContext { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 

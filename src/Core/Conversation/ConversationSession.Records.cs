@@ -1,4 +1,5 @@
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Hosting;
 
 namespace AgentOS.Voice.Conversation;
 
@@ -16,6 +17,12 @@ public sealed partial class ConversationSession
         }
 
         Persist(turn, g.FirstTokenMs, g.Tokens);
+        if (g.Activity is { } span)
+        {
+            span.SetTag("agentos.turn.tokens", g.Tokens);
+            span.SetTag("agentos.turn.interrupted", interrupted);
+            span.Stop();
+        }
     }
 
     internal HistoryTurn AddTurn(TurnRole role, string text, ToolExchange? tool = null, AgentToolResult? http = null)
@@ -67,5 +74,12 @@ public sealed partial class ConversationSession
         }
 
         _recorder.Record(record);
+        if (reason == CallEndReasons.HandedOff)
+        {
+            VoiceTelemetry.Handoffs.Add(1);
+        }
+
+        _activity?.SetTag("agentos.call.end_reason", reason);
+        StopCallActivity();
     }
 }

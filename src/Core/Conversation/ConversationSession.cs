@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Llm;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -32,6 +34,8 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _sync = new();
 
+    // The call's span: continues the trace of the webhook that connected the call when its setup carried one.
+    private Activity? _activity;
     private CallRecord _record;
     private long _generationId;
     private Generation? _current;
@@ -67,6 +71,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
             StartedAt = time.GetUtcNow(),
         };
         _recorder.Record(_record);
+        StartCallActivity(call);
 
         // ConversationRelay speaks the greeting itself; the history must still show it as the agent's first turn.
         var greeting = GreetingTemplate.Fill(agent.Greeting, call.Context);
@@ -128,6 +133,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
                 StartGeneration();
                 break;
             case CallerInterrupted interrupted:
+                VoiceTelemetry.Interrupts.Add(1);
                 if (!await CancelGenerationAsync(interrupted.HeardText))
                 {
                     // The answer had been fully sent; the caller cut off its playback.
@@ -157,12 +163,17 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private void StartGeneration()
     {
         var g = new Generation(_time.GetTimestamp());
+        // The turn's span is current on the generation's task only, so the model's and tools' HTTP calls are its children.
+        var previous = Activity.Current;
+        g.Activity = VoiceTelemetry.Source.StartActivity("turn", ActivityKind.Internal, _activity?.Context ?? default);
         lock (_sync)
         {
             g.Id = ++_generationId;
             _current = g;
             g.Task = Task.Run(() => RunGenerationAsync(g));
         }
+
+        Activity.Current = previous;
     }
 
     /// <summary>Stops the generation in flight, if any, and records what the caller heard of it. False when none was running.</summary>
@@ -229,6 +240,8 @@ public sealed partial class ConversationSession : IAsyncDisposable
         catch (Exception e) when (!token.IsCancellationRequested)
         {
             LogModelFailed(e, _call.CallId);
+            VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Llm);
+            g.Activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             lock (_sync) _record = _record with { LastError = $"model: {e.GetType().Name}: {e.Message}" };
             try
             {
@@ -321,10 +334,18 @@ public sealed partial class ConversationSession : IAsyncDisposable
             {
                 if (g.Tokens++ == 0)
                 {
+                    // Once per turn, never per token: the turn path stays free of telemetry allocations.
                     g.FirstTokenMs = _time.GetElapsedTime(g.PromptTimestamp).TotalMilliseconds;
+                    VoiceTelemetry.FirstToken.Record(g.FirstTokenMs.Value);
+                    g.Activity?.AddEvent(new ActivityEvent("first_token"));
                 }
 
                 g.Spoken.Append(text);
+            }
+
+            if (last)
+            {
+                g.Activity?.AddEvent(new ActivityEvent("last_token"));
             }
 
             return true;
@@ -376,6 +397,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
         await CancelGenerationAsync(heardText: null);
         await _lifetime.CancelAsync();
         _lifetime.Dispose();
+        StopCallActivity();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: Twilio reported an error: {Description}")]
@@ -383,24 +405,4 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: the model failed mid-turn; the caller hears an apology")]
     private partial void LogModelFailed(Exception e, string callId);
-
-    /// <summary>One model answer in flight.</summary>
-    internal sealed class Generation(long promptTimestamp)
-    {
-        public long Id;
-        public readonly long PromptTimestamp = promptTimestamp;
-        // Never disposed: it has no timer, and a late Cancel() from an interrupt must not meet a disposed source.
-        public readonly CancellationTokenSource Cancellation = new();
-        public readonly StringBuilder Spoken = new();
-        public int Tokens;
-        public double? FirstTokenMs;
-        public bool Ended;
-
-        /// <summary>Set after a tool ran mid-answer: the model's next text needs a space from what was already said.</summary>
-        public bool SpaceBeforeNext;
-
-        /// <summary>The agent tool call being waited for, if any; taken once, by its answer or by an interrupt.</summary>
-        public FunctionCallContent? PendingTool;
-        public Task Task = Task.CompletedTask;
-    }
 }

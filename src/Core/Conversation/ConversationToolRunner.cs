@@ -1,5 +1,6 @@
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Hosting;
 using Microsoft.Extensions.AI;
 
 namespace AgentOS.Voice.Conversation;
@@ -26,12 +27,22 @@ internal sealed class ConversationToolRunner(ConversationSession session)
             }
 
             AgentToolResult? http = null;
+            // A child of the turn's span, which is current on the generation's task.
+            using var span = VoiceTelemetry.Source.StartActivity("tool");
+            span?.SetTag("agentos.tool.name", call.Name);
+            span?.SetTag("agentos.tool.repeat", result is not null);
             if (result is null)
             {
                 var (outcome, happened) = session.AgentTool(call.Name) is { } tool && session.ToolClient is { } client
                     ? await RunAgentToolAsync(g, tool, client, call, r => http = r)
                     : await RunOneAsync(g, call);
                 result = outcome;
+                if (http is { Failed: true })
+                {
+                    VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.AgentTool);
+                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result);
+                }
+
                 if (happened)
                 {
                     lock (_done) _done[key] = result;

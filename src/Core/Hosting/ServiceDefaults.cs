@@ -9,10 +9,6 @@ using OpenTelemetry.Trace;
 
 namespace AgentOS.Voice.Hosting;
 
-/// <summary>
-/// What every deployable shares: telemetry, health checks, the clock, and the standard resilience handler on every
-/// HttpClient (retries with backoff, timeouts, circuit breaker).
-/// </summary>
 /// <summary>Tags of health checks.</summary>
 public static class HealthTags
 {
@@ -20,6 +16,10 @@ public static class HealthTags
     public const string Ready = "ready";
 }
 
+/// <summary>
+/// What every deployable shares: telemetry, health checks, the clock, and the standard resilience handler on every
+/// HttpClient (retries with backoff, timeouts, circuit breaker).
+/// </summary>
 public static class ServiceDefaults
 {
     public const string ActivitySourceName = "AgentOS.Voice";
@@ -41,14 +41,20 @@ public static class ServiceDefaults
             .WithMetrics(metrics => metrics
                 .AddMeter(MeterName)
                 .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation())
+            // Logs go through OpenTelemetry too, so each carries the trace and span of the call it was written in.
+            .WithLogging(configureBuilder: null, configureOptions: logging =>
+            {
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            });
 
-        // Exported only when Application Insights is configured (Azure); locally telemetry stays in-process.
+        // Exported only when Application Insights is configured (Azure): traces, metrics and logs alike. Locally
+        // telemetry stays in-process (tests read it with the in-memory exporter).
         var appInsights = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         if (!string.IsNullOrWhiteSpace(appInsights))
         {
-            telemetry.WithTracing(t => t.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights))
-                .WithMetrics(m => m.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights));
+            telemetry.UseAzureMonitorExporter(o => o.ConnectionString = appInsights);
         }
 
         return builder;

@@ -1,4 +1,5 @@
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio.Rest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -78,6 +79,7 @@ public sealed class VoiceMessageDispatcher(
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Speech);
                 await NoteFailedAttemptAsync(rendering, $"attempt {attempt} failed: {e.Message}", cancellationToken);
                 throw;
             }
@@ -213,12 +215,14 @@ public sealed class VoiceMessageDispatcher(
         }
         catch (TwilioApiException e) when (e.HttpStatus is >= 400 and < 500 and not 429)
         {
+            VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Twilio);
             // Twilio refused (invalid number, geo permissions…): asking again gives the same answer.
             await FailAsync(message, new MessageError(MessageErrorCodes.Twilio(e.Code), e.TwilioMessage), cancellationToken);
             return;
         }
         catch (TwilioApiException e)
         {
+            VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Twilio);
             // Rate-limited or Twilio's own failure: give the claim back so the queue's retry can call.
             await store.UpdateAsync(message.AgentId, message.Id, m => m is { State: MessageState.Calling, CallSid: null }
                 ? m.Transition(MessageState.Queued, time.GetUtcNow(), $"Twilio answered HTTP {e.HttpStatus} ({e.Message}); will retry") with { ClaimedAt = null }
@@ -229,6 +233,7 @@ public sealed class VoiceMessageDispatcher(
         {
             // The request may have reached Twilio before the answer was lost: calling again could ring twice.
             logger.LogError(e, "Creating the call for message {MessageId} ended without an answer", message.Id);
+            VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Twilio);
             await FailAsync(message, new MessageError(MessageErrorCodes.CallOutcomeUnknown,
                 $"Twilio's answer to create-call was lost ({e.GetType().Name}: {e.Message}); the call may or may not exist and is not placed again."), cancellationToken);
             return;

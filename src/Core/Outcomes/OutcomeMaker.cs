@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
 using Microsoft.Extensions.Options;
@@ -41,9 +42,15 @@ public sealed class OutcomeMaker(
         {
             var made = await MakeAsync(request, cancellationToken);
             // Another worker may have stored one meanwhile: theirs is the outcome, delivered with its webhook-id.
-            outcome = await store.TryAddAsync(made, request.Kind, cancellationToken)
-                ? made
-                : (await store.GetAsync(request.AgentId, request.Kind, request.Id, cancellationToken))!.Value.Outcome;
+            if (await store.TryAddAsync(made, request.Kind, cancellationToken))
+            {
+                outcome = made;
+                VoiceTelemetry.Outcomes.Add(1, new KeyValuePair<string, object?>("kind", request.Kind), new KeyValuePair<string, object?>("status", made.Status));
+            }
+            else
+            {
+                outcome = (await store.GetAsync(request.AgentId, request.Kind, request.Id, cancellationToken))!.Value.Outcome;
+            }
         }
 
         await store.UpsertRowAsync(outcome, request.Kind, cancellationToken);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Extensions.Options;
@@ -21,7 +23,7 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
 
     /// <summary>
     /// <c>&lt;Connect action=relay-action&gt;&lt;ConversationRelay&gt;</c> for the agent: its voice, languages and providers,
-    /// the greeting filled from <paramref name="context"/>, and the call id as a Parameter (never the context itself).
+    /// the greeting filled from <paramref name="context"/>, and the call id as a Parameter (never the context itself), and the webhook's traceparent when it is traced.
     /// <paramref name="preamble"/> is said first (used when reconnecting after a failed session). Text from agents and
     /// callers goes through <see cref="XmlText.Strip"/> so nothing stored can make the TwiML unwritable.
     /// </summary>
@@ -48,6 +50,13 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
             dtmfDetection: true);
         relay.Parameter(name: CallIdParameter, value: XmlText.Strip(callId));
         relay.Parameter(name: AgentIdParameter, value: XmlText.Strip(agent.Id));
+        // The relay's call span continues this webhook's trace: Twilio hands Parameters to the relay in its setup.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } webhook)
+        {
+            webhook.SetTag(VoiceTelemetry.CallIdTag, callId);
+            webhook.SetTag(VoiceTelemetry.AgentIdTag, agent.Id);
+            relay.Parameter(name: VoiceTelemetry.TraceParentParameter, value: webhook.Id);
+        }
         foreach (var language in agent.OtherLanguages)
         {
             relay.Language(

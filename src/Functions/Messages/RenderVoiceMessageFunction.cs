@@ -1,4 +1,5 @@
 using AgentOS.Voice.Functions.Hosting;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Messages;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
@@ -11,12 +12,20 @@ namespace AgentOS.Voice.Functions.Messages;
 /// <c>voice-messages-poison</c> after maxDequeueCount attempts; before the last attempt's failure goes back to the host,
 /// the message record is told why it was given up.
 /// </summary>
-public sealed partial class RenderVoiceMessageFunction(VoiceMessageDispatcher dispatcher, QueueHostSettings queues, ILogger<RenderVoiceMessageFunction> logger)
+public sealed partial class RenderVoiceMessageFunction(
+    VoiceMessageDispatcher dispatcher, QueueHostSettings queues, TimeProvider time, ILogger<RenderVoiceMessageFunction> logger)
 {
     [Function("RenderVoiceMessage")]
     public async Task RunAsync(
         [QueueTrigger(VoiceMessageQueue.QueueName, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken cancellationToken)
     {
+        // A growing wait means the workers are behind (or a message is scheduled far ahead and re-queued; see docs/operations.md).
+        if (message.InsertedOn is { } inserted)
+        {
+            VoiceTelemetry.QueueAge.Record(Math.Max(0, (time.GetUtcNow() - inserted).TotalSeconds),
+                new KeyValuePair<string, object?>("queue", VoiceMessageQueue.QueueName));
+        }
+
         try
         {
             await dispatcher.ProcessAsync(message.MessageText, cancellationToken);

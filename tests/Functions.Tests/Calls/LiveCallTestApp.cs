@@ -76,16 +76,21 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
     }
 
     /// <summary>POSTs a form signed over the public URL and every parameter; <paramref name="signature"/> overrides it (forgery).</summary>
-    public Task<HttpResponseMessage> PostSignedAsync(string pathAndQuery, IDictionary<string, string> form, string? signature = null)
+    public Task<HttpResponseMessage> PostSignedAsync(string pathAndQuery, IDictionary<string, string> form, string? signature = null, string? traceParent = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Add(TwilioRequestSigner.HeaderName, signature ?? TwilioRequestSigner.Sign(AuthToken, FunctionsBase + pathAndQuery, form));
+        if (traceParent is not null)
+        {
+            request.Headers.Add("traceparent", traceParent);
+        }
+
         return Client.SendAsync(request);
     }
 
-    public async Task<XElement> TwimlAsync(string pathAndQuery, IDictionary<string, string> form)
+    public async Task<XElement> TwimlAsync(string pathAndQuery, IDictionary<string, string> form, string? traceParent = null)
     {
-        using var response = await PostSignedAsync(pathAndQuery, form);
+        using var response = await PostSignedAsync(pathAndQuery, form, traceParent: traceParent);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/xml", response.Content.Headers.ContentType?.ToString());
         var root = XElement.Parse(await response.Content.ReadAsStringAsync());

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Functions.Calls;
+using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,10 +60,25 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(("es-ES", "voice-es", "ElevenLabs", "Deepgram"),
             ((string?)language.Attribute("code"), (string?)language.Attribute("voice"), (string?)language.Attribute("ttsProvider"), (string?)language.Attribute("transcriptionProvider")));
         var parameters = relay.Elements().Where(e => e.Name.LocalName == "Parameter").ToDictionary(e => (string)e.Attribute("name")!, e => (string)e.Attribute("value")!);
+        parameters.Remove(VoiceTelemetry.TraceParentParameter);
         Assert.Equal(new Dictionary<string, string> { ["callId"] = sid, ["agentId"] = agent.Id }, parameters);
 
         var record = await _t.WaitForCallAsync(sid);
         Assert.Equal((agent.Id, sid, "inbound", "+14155550123", CallState.InProgress), (record.AgentId, record.CallSid, record.Direction, record.From, record.State));
+    }
+
+    [Fact]
+    public async Task The_relay_parameters_carry_the_webhook_trace_so_the_relay_call_continues_it()
+    {
+        var agent = await _t.AddAgentAsync();
+        const string twilioTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        var twiml = await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(LiveCallTestApp.NewCallSid()), twilioTrace);
+
+        var parameter = twiml.Descendants().Single(e => e.Name.LocalName == "Parameter" && (string?)e.Attribute("name") == VoiceTelemetry.TraceParentParameter);
+        var webhook = System.Diagnostics.ActivityContext.Parse((string)parameter.Attribute("value")!, null);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", webhook.TraceId.ToHexString());
+        Assert.NotEqual("00f067aa0ba902b7", webhook.SpanId.ToHexString());
     }
 
     [Fact]
