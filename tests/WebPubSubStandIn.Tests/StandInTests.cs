@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
+using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOS.Voice.WebPubSubStandIn.Tests;
@@ -28,6 +29,9 @@ public sealed class StandInTests : IAsyncLifetime
     private string ClientToken(string? userId, params string[] roles) =>
         TestTokens.Create(_standIn.AccessKey, $"{_standIn.BaseUrl}/client/hubs/{Hub}", _clock.GetUtcNow().AddHours(1), userId, roles);
 
+    private Task<WebPubSubTestClient> ConnectAsync(string token) =>
+        WebPubSubTestClient.ConnectAsync(_standIn.BaseUrl.Replace("http://", "ws://") + $"/client/hubs/{Hub}?access_token={token}");
+
     private Task<HttpResponseMessage> PostAsync(string path, string body, string contentType = "application/json", string? token = null, string? audience = null)
     {
         var url = $"{_standIn.BaseUrl}/api/hubs/{Hub}{path}?api-version=2024-12-01";
@@ -40,8 +44,8 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task A_group_send_reaches_the_groups_members_only()
     {
-        await using var member = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("u1", "webpubsub.joinLeaveGroup.agent.a"));
-        await using var other = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("u2"));
+        await using var member = await ConnectAsync(ClientToken("u1", "webpubsub.joinLeaveGroup.agent.a"));
+        await using var other = await ConnectAsync(ClientToken("u2"));
         Assert.True((await member.SendForAckAsync(new { type = "joinGroup", group = "agent.a", ackId = 1 }, 1)).GetProperty("success").GetBoolean());
 
         var response = await PostAsync("/groups/agent.a/:send", """{"n":1}""");
@@ -63,8 +67,8 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task Hub_user_and_connection_sends_reach_their_targets()
     {
-        await using var alice = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("alice"));
-        await using var bob = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("bob"));
+        await using var alice = await ConnectAsync(ClientToken("alice"));
+        await using var bob = await ConnectAsync(ClientToken("bob"));
 
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/:send", "\"all\"")).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/users/bob/:send", "\"bob\"")).StatusCode);
@@ -79,7 +83,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task A_binary_body_arrives_base64()
     {
-        await using var client = await TestClient.ConnectAsync(_standIn, Hub, ClientToken(null));
+        await using var client = await ConnectAsync(ClientToken(null));
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($"/connections/{client.ConnectionId}/:send", "abc", "application/octet-stream")).StatusCode);
         var message = await client.ReceiveAsync();
         Assert.Equal("binary", message.GetProperty("dataType").GetString());
@@ -158,8 +162,8 @@ public sealed class StandInTests : IAsyncLifetime
         var expired = TestTokens.Create(_standIn.AccessKey, $"{_standIn.BaseUrl}/client/hubs/{Hub}", _clock.GetUtcNow().AddSeconds(-1));
         var otherHub = TestTokens.Create(_standIn.AccessKey, $"{_standIn.BaseUrl}/client/hubs/other", _clock.GetUtcNow().AddHours(1));
 
-        await Assert.ThrowsAsync<WebSocketException>(() => TestClient.ConnectAsync(_standIn, Hub, expired));
-        await Assert.ThrowsAsync<WebSocketException>(() => TestClient.ConnectAsync(_standIn, Hub, otherHub));
+        await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(expired));
+        await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(otherHub));
         using var plain = new ClientWebSocket();
         await Assert.ThrowsAsync<WebSocketException>(() => plain.ConnectAsync(
             new Uri(_standIn.BaseUrl.Replace("http://", "ws://") + $"/client/hubs/{Hub}?access_token={ClientToken(null)}"), CancellationToken.None));
@@ -169,7 +173,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task Roles_decide_which_groups_a_client_may_join_and_send_to()
     {
-        await using var client = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("u1",
+        await using var client = await ConnectAsync(ClientToken("u1",
             "webpubsub.joinLeaveGroup.agent.a", "webpubsub.sendToGroup.agent.a"));
 
         var joinOwn = await client.SendForAckAsync(new { type = "joinGroup", group = "agent.a", ackId = 1 }, 1);
@@ -188,8 +192,8 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task SendToGroup_reaches_members_with_the_senders_user_and_acks_once_per_ackId()
     {
-        await using var sender = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("alice", "webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"));
-        await using var member = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("bob", "webpubsub.joinLeaveGroup"));
+        await using var sender = await ConnectAsync(ClientToken("alice", "webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"));
+        await using var member = await ConnectAsync(ClientToken("bob", "webpubsub.joinLeaveGroup"));
         await member.SendForAckAsync(new { type = "joinGroup", group = "room", ackId = 1 }, 1);
 
         var sent = await sender.SendForAckAsync(new { type = "sendToGroup", group = "room", ackId = 7, noEcho = true, dataType = "json", data = new { hi = 1 } }, 7);
@@ -207,7 +211,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task A_client_that_left_a_group_gets_nothing_more_from_it()
     {
-        await using var client = await TestClient.ConnectAsync(_standIn, Hub, ClientToken("u1", "webpubsub.joinLeaveGroup"));
+        await using var client = await ConnectAsync(ClientToken("u1", "webpubsub.joinLeaveGroup"));
         await client.SendForAckAsync(new { type = "joinGroup", group = "g", ackId = 1 }, 1);
         await client.SendForAckAsync(new { type = "leaveGroup", group = "g", ackId = 2 }, 2);
 

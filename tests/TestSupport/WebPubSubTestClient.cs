@@ -2,22 +2,24 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace AgentOS.Voice.WebPubSubStandIn.Tests;
+using Xunit;
 
-/// <summary>A json.webpubsub.azure.v1 client over a real WebSocket.</summary>
-internal sealed class TestClient : IAsyncDisposable
+namespace AgentOS.Voice.TestSupport;
+
+/// <summary>A Web PubSub client (json.webpubsub.azure.v1) over a real WebSocket, for tests against the stand-in.</summary>
+public sealed class WebPubSubTestClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
 
     public string ConnectionId { get; private set; } = "";
 
-    public static async Task<TestClient> ConnectAsync(WebPubSubStandIn standIn, string hub, string token)
+    /// <summary>Connects to a client URL (ws://…/client/hubs/{hub}?access_token=…) and reads the connected event.</summary>
+    public static async Task<WebPubSubTestClient> ConnectAsync(string url)
     {
-        var client = new TestClient();
+        var client = new WebPubSubTestClient();
         client._socket.Options.AddSubProtocol("json.webpubsub.azure.v1");
-        var url = new Uri(standIn.BaseUrl.Replace("http://", "ws://") + $"/client/hubs/{hub}?access_token={token}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await client._socket.ConnectAsync(url, timeout.Token);
+        await client._socket.ConnectAsync(new Uri(url), timeout.Token);
         var connected = await client.ReceiveAsync();
         Assert.Equal("system", connected.GetProperty("type").GetString());
         Assert.Equal("connected", connected.GetProperty("event").GetString());

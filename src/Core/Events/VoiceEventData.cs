@@ -1,0 +1,44 @@
+namespace AgentOS.Voice.Events;
+
+// The data of each event type, serialized camelCase. Fields are added, never renamed or removed, within a schema version.
+
+/// <summary><c>call.started</c>: the relay session opened (the call is connected to the agent).</summary>
+public sealed record CallStartedData(string Direction, string From, string To, string CallSid);
+
+/// <summary><c>call.ringing</c> / <c>call.answered</c>: Twilio's call status, from its status callback.</summary>
+public sealed record CallStatusData(string CallSid, string Direction, string Status, string? AnsweredBy = null);
+
+/// <summary><c>call.turn.caller</c>: what the caller said (final transcript).</summary>
+public sealed record CallerTurnData(int Index, string Text);
+
+/// <summary>
+/// <c>call.turn.agent.streaming</c>: the next piece of the agent's answer, tokens coalesced per sentence or per
+/// interval; <c>Seq</c> counts pieces within the turn from 0 so a console can detect a gap.
+/// </summary>
+public sealed record AgentTurnStreamingData(int Index, int Seq, string Text);
+
+/// <summary>
+/// <c>call.turn.agent.done</c>: the turn as the caller heard it. <c>Text</c> is what was sent; when interrupted,
+/// <c>HeardText</c> is what the caller heard before cutting in (null when unknown or not interrupted).
+/// </summary>
+public sealed record AgentTurnDoneData(int Index, string Text, bool Interrupted, string? HeardText, double? FirstTokenMs, int Tokens);
+
+/// <summary><c>call.key.pressed</c>.</summary>
+public sealed record KeyPressedData(string Digits);
+
+/// <summary><c>call.tool.called</c>: a tool ran (built-in or the agent's HTTP tool).</summary>
+public sealed record ToolCalledData(string Name, bool Failed, double? DurationMs);
+
+/// <summary><c>call.handoff</c>: the call is being transferred to a person; <c>Data</c> is the JSON handed to Twilio.</summary>
+public sealed record HandOffData(string? Reason, string? Data);
+
+/// <summary><c>call.ended</c>: why, how long, and the inputs its cost is computed from.</summary>
+public sealed record CallEndedData(string Reason, double DurationSeconds, long TokensIn, long TokensOut, long CharactersSpoken, int Turns);
+
+/// <summary>
+/// Every <c>message.*</c> event: the state it moved to, and what is known at that point (the rest null).
+/// <c>AnsweredBy</c> is <c>human</c> or <c>machine</c> on <c>message.answered</c>; <c>Error</c> on <c>message.failed</c>.
+/// </summary>
+public sealed record MessageStateData(
+    string State, string To, string? CallSid = null, string? AnsweredBy = null, string? AudioUrl = null,
+    string? RecordingUrl = null, double? RecordingSeconds = null, string? Error = null);
