@@ -62,6 +62,8 @@ static void PrintHowTo(LocalStack stack)
           RelayHost        {{stack.RelayUrl}}
           Phone simulator  {{stack.SimulatorUrl}}   (its call log: {{stack.SimulatorUrl}}/sim/calls)
 
+        Console (agents, live calls, history): {{stack.FunctionsUrl}}/console/   (key: {{LocalStack.ApiKey}})
+
         Send a voice message from the demo agent and watch it being played:
           curl -s -X POST {{stack.FunctionsUrl}}/api/agents/{{LocalStack.AgentId}}/messages -H 'x-api-key: {{LocalStack.ApiKey}}' \
                -H 'content-type: application/json' -d '{"to":"+15550000123","text":"Your appointment is tomorrow at ten."}'

@@ -263,7 +263,7 @@ public sealed record LiveCallView(
     public static LiveCallView Of(CallRecord c, IReadOnlyList<TranscriptTurn> turns) => new(
         c.CallId, c.AgentId, c.CallSid, c.Direction, c.From, c.To, c.State, c.StartedAt, c.EndedAt, c.Duration.TotalSeconds,
         c.EndReason, c.HandoffData, c.LastError, c.TokensIn, c.TokensOut, c.CharactersSpoken,
-        turns.Select(t => new LiveCallTurn(t.Index, t.Role, t.Text, t.Interrupted, t.At, t.ToolName)).ToList());
+        turns.Select(t => new LiveCallTurn(t.Index, t.Role, t.Text, t.Interrupted, t.At, t.ToolName, t.FirstTokenMs)).ToList());
 }
 
 /// <summary>A call in a list: the record without its transcript (GET the call for that).</summary>
@@ -278,4 +278,5 @@ public sealed record LiveCallSummary(
 /// <summary>The answer to GET /api/agents/{agentId}/calls: newest first; null token on the last page.</summary>
 public sealed record CallList(IReadOnlyList<LiveCallSummary> Items, string? ContinuationToken);
 
-public sealed record LiveCallTurn(int Index, TurnRole Role, string Text, bool Interrupted, DateTimeOffset At, string? ToolName);
+/// <summary>A transcript turn; <c>FirstTokenMs</c> on agent turns is from the caller's words arriving to the first token leaving.</summary>
+public sealed record LiveCallTurn(int Index, TurnRole Role, string Text, bool Interrupted, DateTimeOffset At, string? ToolName, double? FirstTokenMs);
