@@ -36,6 +36,7 @@ public static class FunctionsApp
         services.AddLlm(configuration);
         services.AddOutcomes(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
+        services.AddOptions<Console.ConsoleOptions>().Bind(configuration.GetSection(Console.ConsoleOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;

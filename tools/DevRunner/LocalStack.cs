@@ -51,7 +51,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         Step($"Functions app on {FunctionsUrl}");
         _children.Add(ChildProcess.Start("functions", "dotnet",
             [AppDll("tools/FunctionsRunner", "functions-runner.dll")],
-            With(shared, "ASPNETCORE_URLS", FunctionsUrl), quiet));
+            With(With(shared, "ASPNETCORE_URLS", FunctionsUrl), "Console__SoftphoneUrl", $"ws://127.0.0.1:{ports.Simulator}/sim/softphone"), quiet));
         Step($"RelayHost on {RelayUrl}");
         _children.Add(ChildProcess.Start("relay", "dotnet",
             [AppDll("src/RelayHost", "AgentOS.Voice.RelayHost.dll")],
@@ -61,6 +61,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         [
             SimulatorDll,
             "serve", "--port", ports.Simulator.ToString(), "--account-sid", AccountSid, "--auth-token", AuthToken, "--time-scale", "1",
+            "--softphone-webhook", $"{FunctionsUrl}/agents/{{agentId}}/incoming-call", "--softphone-origin", FunctionsUrl,
         ], new Dictionary<string, string>()));
 
         await WaitForHealthAsync($"{FunctionsUrl}/healthz", "Functions app", cancellationToken);

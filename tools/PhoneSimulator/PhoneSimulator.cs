@@ -2,6 +2,7 @@ using System.Net;
 using AgentOS.Voice.Simulator.Calls;
 using AgentOS.Voice.Simulator.Relay;
 using AgentOS.Voice.Simulator.Rest;
+using AgentOS.Voice.Simulator.Softphone;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -60,6 +61,12 @@ public sealed class PhoneSimulator : IAsyncDisposable
         switchboard.EventLogged += (call, entry) => CallEventLogged?.Invoke(call, entry);
         app.MapTwilioRest(switchboard);
         app.MapSimulatorPages(switchboard);
+        if (_options.SoftphoneWebhook is not null)
+        {
+            app.UseWebSockets();
+            app.MapSoftphone(switchboard, _options);
+        }
+
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

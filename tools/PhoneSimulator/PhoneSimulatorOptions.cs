@@ -29,9 +29,24 @@ public sealed class PhoneSimulatorOptions
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Turns the softphone socket (<c>/sim/softphone</c>) on: the incoming-call webhook of agent <c>{agentId}</c>,
+    /// e.g. <c>http://127.0.0.1:7071/agents/{agentId}/incoming-call</c>. Null (the default) leaves it off.
+    /// </summary>
+    public string? SoftphoneWebhook { get; set; }
+
+    /// <summary>The one browser origin (the console's, e.g. <c>http://127.0.0.1:7071</c>) allowed to open the softphone socket.</summary>
+    public string? SoftphoneOrigin { get; set; }
+
     public void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+        if (SoftphoneWebhook is not null && (SoftphoneOrigin is null || !SoftphoneWebhook.Contains("{agentId}", StringComparison.Ordinal)
+                || !Uri.TryCreate(SoftphoneWebhook.Replace("{agentId}", "a", StringComparison.Ordinal), UriKind.Absolute, out _)))
+        {
+            throw new ValidationException("SoftphoneWebhook is an absolute URL with {agentId} in it, and needs SoftphoneOrigin (the console's origin).");
+        }
+
         if ((ApiKeySid is null) != (ApiKeySecret is null))
         {
             throw new ValidationException("ApiKeySid and ApiKeySecret are set together or not at all.");

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Functions.Console;
 
@@ -10,7 +11,7 @@ namespace AgentOS.Voice.Functions.Console;
 /// every API call the page makes carries the management key the operator types in. A strict Content-Security-Policy
 /// keeps the page to its own scripts; connect-src also allows WebSockets, the Web PubSub host being another origin.
 /// </summary>
-public sealed class ConsoleFunction
+public sealed class ConsoleFunction(IOptions<ConsoleOptions> options)
 {
     private const string ResourcePrefix = "console/";
 
@@ -39,6 +40,12 @@ public sealed class ConsoleFunction
         }
 
         var file = string.IsNullOrEmpty(path) ? "index.html" : path;
+        if (file == "config.json")
+        {
+            // What the page cannot know by itself: whether this run has a softphone (a local run does).
+            return Results.Json(new { softphoneUrl = NullIfEmpty(options.Value.SoftphoneUrl) });
+        }
+
         if (!Files.Contains(file) || !ContentTypes.TryGetValue(Path.GetExtension(file), out var contentType))
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such console file.", detail: $"The console has no file '{file}'.");
@@ -55,4 +62,6 @@ public sealed class ConsoleFunction
         headers.CacheControl = "no-cache";
         return Results.Stream(Assembly.GetManifestResourceStream(ResourcePrefix + file)!, contentType);
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentOS.Voice.Functions.Tests.Calls;
 using AgentOS.Voice.Messages;
@@ -67,6 +69,19 @@ public sealed partial class ConsoleTests(AzuriteFixture azurite) : IClassFixture
         Assert.Contains("js/app.js", seen);
         Assert.Contains("console.css", seen);
         Assert.Contains("js/live.js", seen);
+    }
+
+    [Fact]
+    public async Task The_page_learns_of_a_softphone_only_where_one_is_configured()
+    {
+        await using var local = new FunctionsAppFactory(azurite.ConnectionString, "cs" + Guid.NewGuid().ToString("n")[..10],
+            new Dictionary<string, string> { ["Console:SoftphoneUrl"] = "ws://127.0.0.1:5050/sim/softphone" });
+
+        var here = await _t.Client.GetFromJsonAsync<JsonElement>("/console/config.json");
+        var there = await local.CreateClient().GetFromJsonAsync<JsonElement>("/console/config.json");
+
+        Assert.Equal(JsonValueKind.Null, here.GetProperty("softphoneUrl").ValueKind);
+        Assert.Equal("ws://127.0.0.1:5050/sim/softphone", there.GetProperty("softphoneUrl").GetString());
     }
 
     [Theory]

@@ -13,9 +13,14 @@ internal static class ServeCommand
         var apiKeySecret = new Option<string?>("--api-key-secret") { Description = "Secret of that API key" };
         var numbers = new Option<FileInfo?>("--numbers") { Description = "JSON file of number behaviours" };
         var timeScale = CliApp.TimeScale();
+        var softphoneWebhook = new Option<string?>("--softphone-webhook")
+        {
+            Description = "Serve the console's softphone socket (/sim/softphone), calling this incoming-call URL with {agentId} in it",
+        };
+        var softphoneOrigin = new Option<string?>("--softphone-origin") { Description = "The console's origin, the only one allowed to open the softphone" };
         var command = new Command("serve", "Run the simulated Twilio REST API and print each call as it happens")
         {
-            port, accountSid, authToken, apiKeySid, apiKeySecret, numbers, timeScale,
+            port, accountSid, authToken, apiKeySid, apiKeySecret, numbers, timeScale, softphoneWebhook, softphoneOrigin,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,6 +32,8 @@ internal static class ServeCommand
                 ApiKeySid = parse.GetValue(apiKeySid),
                 ApiKeySecret = parse.GetValue(apiKeySecret),
                 TimeScale = parse.GetValue(timeScale),
+                SoftphoneWebhook = parse.GetValue(softphoneWebhook),
+                SoftphoneOrigin = parse.GetValue(softphoneOrigin),
             };
             if (parse.GetValue(numbers) is { } file)
             {

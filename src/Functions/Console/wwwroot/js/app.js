@@ -7,6 +7,8 @@ import { liveScreen } from './live.js';
 
 let leaveScreen = null;
 let signingIn = false;
+// What the page cannot know by itself (whether this run has a softphone), from the app's own configuration.
+const config = fetch('config.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
 
 const routes = [
   [/^#\/agents\/new$/, () => agentFormScreen(null)],
@@ -14,6 +16,7 @@ const routes = [
   [/^#\/agents$/, () => agentsScreen()],
   [/^#\/live(?:\/([^/]+))?$/, (m) => liveScreen(m[1] ? decodeURIComponent(m[1]) : null)],
   [/^#\/history(?:\/([^/]+))?$/, (m) => historyScreen(m[1] ? decodeURIComponent(m[1]) : null)],
+  [/^#\/softphone(?:\/([^/]+))?$/, async (m) => (await import('./softphone.js')).softphoneScreen(await config, m[1] ? decodeURIComponent(m[1]) : null)],
   [/^#\/calls\/([^/]+)\/([^/]+)$/, (m) => callScreen(decodeURIComponent(m[1]), decodeURIComponent(m[2]))],
   [/^#\/messages\/([^/]+)\/([^/]+)$/, (m) => messageScreen(decodeURIComponent(m[1]), decodeURIComponent(m[2]))],
 ];
@@ -90,5 +93,6 @@ document.getElementById('forget-key').addEventListener('click', () => {
   route();
 });
 
+config.then((c) => { document.getElementById('nav-softphone').hidden = !c.softphoneUrl; });
 window.addEventListener('hashchange', route);
 route();
