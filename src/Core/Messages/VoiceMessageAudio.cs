@@ -3,7 +3,6 @@ using AgentOS.Voice.Storage;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Messages;
@@ -57,30 +56,11 @@ public sealed class VoiceMessageAudio(
         return blobName;
     }
 
-    /// <summary>
-    /// A read-only URL for <paramref name="blobName"/> that expires after <see cref="VoiceMessageOptions.AudioUrlLifetime"/>:
-    /// signed with the account key when the connection string has one, else with a user-delegation key (managed identity).
-    /// </summary>
-    public async Task<Uri> GetPlaybackUrlAsync(string blobName, CancellationToken cancellationToken)
+    /// <summary>A read-only URL for <paramref name="blobName"/> that expires after <see cref="VoiceMessageOptions.AudioUrlLifetime"/>.</summary>
+    public Task<Uri> GetPlaybackUrlAsync(string blobName, CancellationToken cancellationToken)
     {
-        var blob = _container.GetBlobClient(blobName);
         var now = time.GetUtcNow();
-        var expires = now + options.Value.AudioUrlLifetime;
-        if (blob.CanGenerateSasUri)
-        {
-            return blob.GenerateSasUri(BlobSasPermissions.Read, expires);
-        }
-
-        // Starts a little early: Twilio's clock and ours may differ.
-        var key = await blobs.GetUserDelegationKeyAsync(now.AddMinutes(-5), expires, cancellationToken);
-        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expires)
-        {
-            BlobContainerName = _container.Name,
-            BlobName = blobName,
-            Resource = "b",
-            StartsOn = now.AddMinutes(-5),
-        };
-        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(key.Value, blobs.AccountName) }.ToUri();
+        return BlobReadLinks.CreateAsync(blobs, _container.GetBlobClient(blobName), now, now + options.Value.AudioUrlLifetime, cancellationToken);
     }
 
     // The provider's own default model decides the sound, so it belongs in the key: changing it renders anew.

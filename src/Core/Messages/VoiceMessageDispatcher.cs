@@ -1,5 +1,6 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Hosting;
+using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio.Rest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ public sealed class VoiceMessageDispatcher(
     TwilioClient twilio,
     IOptions<VoiceMessageOptions> options,
     TimeProvider time,
-    ILogger<VoiceMessageDispatcher> logger)
+    ILogger<VoiceMessageDispatcher> logger,
+    OutcomeRequests outcomes)
 {
     /// <exception cref="VoiceMessageRejectedException">The job can never be sent (it ends in the poison queue after its retries).</exception>
     public async Task ProcessAsync(string messageText, CancellationToken cancellationToken)
@@ -117,12 +119,13 @@ public sealed class VoiceMessageDispatcher(
             return;
         }
 
-        await store.UpdateAsync(job.AgentId, job.ResolveMessageId(), m => m.State.IsBeforeCall()
+        var message = await store.UpdateAsync(job.AgentId, job.ResolveMessageId(), m => m.State.IsBeforeCall()
             ? m.Transition(MessageState.Failed, time.GetUtcNow(), "gave up: " + reason) with
             {
                 Error = new MessageError(MessageErrorCodes.Poisoned, $"Gave up after {m.Attempts} attempts; the job is in {VoiceMessageQueue.QueueName}-poison. Last error: {reason}"),
             }
             : null, cancellationToken);
+        await RequestOutcomeIfEndedAsync(message, cancellationToken);
     }
 
     public static bool ShouldRecord(RecordingPolicy policy, bool requested) => policy switch
@@ -191,6 +194,10 @@ public sealed class VoiceMessageDispatcher(
             return true;
         }
 
+        // A retried job of a message that ended (perhaps failed here by an attempt that stopped before asking for its
+        // outcome) asks again; the outcome is made once whoever asks.
+        await RequestOutcomeIfEndedAsync(message, cancellationToken);
+
         if (message is { State: MessageState.Calling, CallSid: null } &&
             message.ClaimedAt + options.Value.ClaimTimeout < time.GetUtcNow())
         {
@@ -246,10 +253,22 @@ public sealed class VoiceMessageDispatcher(
         logger.LogInformation("Message {MessageId}: call {CallSid} placed (record: {Record})", message.Id, call.Sid, record);
     }
 
-    private Task FailAsync(VoiceMessage message, MessageError error, CancellationToken cancellationToken) =>
-        store.UpdateAsync(message.AgentId, message.Id, m => m.State.IsFinal()
+    /// <summary>Fails the message before any call: no Twilio callback will ever say it ended, so its outcome is asked for here.</summary>
+    private async Task FailAsync(VoiceMessage message, MessageError error, CancellationToken cancellationToken)
+    {
+        var failed = await store.UpdateAsync(message.AgentId, message.Id, m => m.State.IsFinal()
             ? null
             : m.Transition(MessageState.Failed, time.GetUtcNow(), error.Message) with { Error = error }, cancellationToken);
+        await RequestOutcomeIfEndedAsync(failed, cancellationToken);
+    }
+
+    private async Task RequestOutcomeIfEndedAsync(VoiceMessage? message, CancellationToken cancellationToken)
+    {
+        if (message is not null && message.State.IsFinal())
+        {
+            await outcomes.MessageEndedAsync(message.AgentId, message.Id, cancellationToken);
+        }
+    }
 
     private Task NoteFailedAttemptAsync(VoiceMessage message, string detail, CancellationToken cancellationToken) =>
         store.UpdateAsync(message.AgentId, message.Id, m => m.State == MessageState.Rendering

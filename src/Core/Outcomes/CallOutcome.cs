@@ -81,8 +81,11 @@ public sealed record Percentiles(double P50, double P95, int Count)
 
 public sealed record ToolCallStats(int Calls, int Failures, Percentiles? LatencyMs);
 
-/// <summary>The recorded answer of a message, as Twilio holds it (the recording stays in the Twilio account).</summary>
-public sealed record OutcomeRecording(string Sid, int? DurationSeconds);
+/// <summary>
+/// The recorded answer of a message. <see cref="Stored"/>: copied into our private storage; then each delivery carries
+/// a read-only <see cref="Url"/> that expires at <see cref="UrlExpiresAt"/> (the stored outcome has neither).
+/// </summary>
+public sealed record OutcomeRecording(string Sid, int? DurationSeconds, bool Stored = false, string? Url = null, DateTimeOffset? UrlExpiresAt = null);
 
 /// <summary>An estimate from list prices (<see cref="OutcomePrices"/>), in <see cref="Currency"/>; not a bill.</summary>
 public sealed record CostEstimate(string Currency, decimal Total, CostBreakdown Breakdown, CostUsage Usage, string PricesAsOf);

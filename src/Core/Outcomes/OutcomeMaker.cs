@@ -20,6 +20,7 @@ public sealed class OutcomeMaker(
     IAgentStore agents,
     OutcomeStore store,
     OutcomeSummarizer summarizer,
+    OutcomeRecordings recordings,
     QueueSender queues,
     IOptions<OutcomePrices> prices,
     TimeProvider time)
@@ -135,7 +136,9 @@ public sealed class OutcomeMaker(
             DurationSeconds = duration,
             AnsweredBy = message.AnsweredBy,
             Transcript = [new OutcomeTurn(0, "agent", message.Text)],
-            Recording = message.RecordingSid is { } sid ? new OutcomeRecording(sid, message.RecordingDurationSeconds) : null,
+            Recording = message.RecordingSid is { } sid
+                ? new OutcomeRecording(sid, message.RecordingDurationSeconds, await recordings.CopyAsync(message, cancellationToken))
+                : null,
             Cost = prices.Value.ForMessage(duration, message.Text.Length),
         };
         var header = $"A one-way voice message to {message.To}: {message.State.Name()}, answered by {message.AnsweredBy ?? "unknown"}.";
@@ -144,6 +147,7 @@ public sealed class OutcomeMaker(
 
     private async Task DispatchAsync(CallOutcome outcome, string kind, CancellationToken cancellationToken)
     {
+        outcome = await recordings.WithLinkAsync(outcome, cancellationToken);
         var json = JsonSerializer.Serialize(outcome, OutcomeJson.Default.CallOutcome);
         if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxQueueCopyBytes)
         {

@@ -40,6 +40,10 @@ public sealed class OutcomeOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:00:30")]
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the recording link in a delivered outcome works; each delivery (each webhook attempt) makes a new one.</summary>
+    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
+    public TimeSpan RecordingLinkLifetime { get; set; } = TimeSpan.FromHours(24);
+
     public TimeSpan RetryDelay(int failedAttempts)
     {
         var delay = FirstRetryDelay * Math.Pow(2, Math.Min(failedAttempts - 1, 20));

@@ -18,6 +18,7 @@ namespace AgentOS.Voice.Outcomes;
 public sealed partial class OutcomeWebhookDelivery(
     IAgentStore agents,
     OutcomeStore store,
+    OutcomeRecordings recordings,
     SignedPoster poster,
     QueueSender queues,
     IOptions<OutcomeOptions> options,
@@ -41,7 +42,8 @@ public sealed partial class OutcomeWebhookDelivery(
             return;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(stored.Outcome, OutcomeJson.Default.CallOutcome);
+        var outcome = await recordings.WithLinkAsync(stored.Outcome, cancellationToken);
+        var body = JsonSerializer.SerializeToUtf8Bytes(outcome, OutcomeJson.Default.CallOutcome);
         var result = await poster.PostAsync(url, secret, stored.Outcome.WebhookId, body, options.Value.WebhookTimeout, null, cancellationToken);
         if (result.Succeeded)
         {

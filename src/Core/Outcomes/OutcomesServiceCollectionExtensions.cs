@@ -1,4 +1,5 @@
 using AgentOS.Voice.Storage;
+using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,15 +20,17 @@ public static class OutcomesServiceCollectionExtensions
 
     /// <summary>
     /// Making, storing, delivering and analysing outcomes (the Functions app's queue workers and stats API). Needs
-    /// AddAgentOsStorage, AddAgents, AddCalls, the voice message store and AddLlm.
+    /// AddAgentOsStorage, AddAgents, AddCalls, the voice message store and AddLlm; adds Twilio (recordings are copied from it).
     /// </summary>
     public static IServiceCollection AddOutcomes(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOutcomeRequests(configuration);
         services.AddAgentEndpoints(configuration);
+        services.AddTwilio(configuration);
         services.AddOptions<OutcomePrices>().Bind(configuration.GetSection(OutcomePrices.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<OutcomeStore>();
         services.TryAddSingleton<OutcomeSummarizer>();
+        services.TryAddSingleton<OutcomeRecordings>();
         services.TryAddSingleton<OutcomeMaker>();
         services.TryAddSingleton<OutcomeWebhookDelivery>();
         services.TryAddSingleton<AgentStatsQuery>();

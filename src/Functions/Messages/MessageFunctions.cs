@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Messages;
+using AgentOS.Voice.Outcomes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ public sealed class MessageFunctions(
     IVoiceMessageStore store,
     VoiceMessageQueue queue,
     IOptions<VoiceMessageOptions> options,
+    OutcomeRequests outcomes,
     TimeProvider time)
 {
     private const string Collection = "api/agents/{agentId}/messages";
@@ -176,6 +178,12 @@ public sealed class MessageFunctions(
         var result = await store.UpdateAsync(agentId, messageId, m => m.State.IsBeforeCall()
             ? m.Transition(MessageState.Canceled, time.GetUtcNow(), "canceled through the API")
             : null, cancellationToken);
+        if (result is { State: MessageState.Canceled })
+        {
+            // No call was placed, so no Twilio callback will end it: the outcome is asked for here (again on a repeat).
+            await outcomes.MessageEndedAsync(agentId, messageId, cancellationToken);
+        }
+
         return result switch
         {
             null => MessageNotFound(agentId, messageId),

@@ -20,6 +20,9 @@ internal sealed class OutcomeHarness : IAsyncDisposable
     public static readonly JsonElement BookingSchema = JsonDocument.Parse(
         """{"type":"object","properties":{"booked":{"type":"boolean"},"slot":{"type":["string","null"]}}}""").RootElement.Clone();
 
+    public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string AuthToken = "outcome-test-auth-token";
+
     private readonly ServiceProvider _services;
 
     public OutcomeHarness(AzuriteFixture azurite, params (string Key, string Value)[] settings)
@@ -30,6 +33,8 @@ internal sealed class OutcomeHarness : IAsyncDisposable
             ["Storage:NamePrefix"] = "o" + Guid.NewGuid().ToString("n")[..10],
             ["AgentEndpoints:AllowLoopback"] = "true",
             ["Outcomes:RequestDelay"] = "00:00:00",
+            ["Twilio:AccountSid"] = AccountSid,
+            ["Twilio:AuthToken"] = AuthToken,
         };
         foreach (var (key, value) in settings)
         {

@@ -1,7 +1,10 @@
+using System.Text;
 using System.Text.Json;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace AgentOS.Voice.Core.Tests.Outcomes;
 
@@ -90,4 +93,59 @@ public class OutcomeMakerTests(AzuriteFixture azurite) : IClassFixture<AzuriteFi
         Assert.Equal(0.014m, o.GetProperty("cost").GetProperty("breakdown").GetProperty("telephone").GetDecimal());
         Assert.Equal(0.0111m, o.GetProperty("cost").GetProperty("breakdown").GetProperty("tts").GetDecimal());
     }
+
+    [Fact]
+    public async Task A_recorded_answer_is_copied_from_twilio_into_private_storage_and_delivered_as_an_expiring_read_only_link()
+    {
+        var wav = Enumerable.Range(0, 4000).Select(i => (byte)i).ToArray();
+        string? authorization = null;
+        await using var twilio = await LoopbackApp.StartAsync(app => app.MapGet(
+            $"/2010-04-01/Accounts/{OutcomeHarness.AccountSid}/Recordings/{{sid}}", (HttpRequest request, string sid) =>
+            {
+                authorization = request.Headers.Authorization.ToString();
+                return sid == "RE1" ? Results.Bytes(wav, "audio/x-wav") : Results.NotFound();
+            }));
+        await using var h = new OutcomeHarness(azurite, ("Twilio:ApiBaseUrl", twilio.BaseUrl()), ("Outcomes:RecordingLinkLifetime", "01:00:00"));
+        // Azurite checks the link's expiry against the real clock.
+        h.Time.SetUtcNow(DateTimeOffset.UtcNow);
+        await h.AddAgentAsync("clinic");
+        var recordingUrl = $"{twilio.BaseUrl()}/2010-04-01/Accounts/{OutcomeHarness.AccountSid}/Recordings/RE1";
+        await AddEndedMessageAsync(h, "msg-rec", recordingUrl, "RE1");
+        await AddEndedMessageAsync(h, "msg-elsewhere", "https://example.com/recordings/RE2", "RE2");
+
+        await h.Get<OutcomeMaker>().ProcessAsync(OutcomeHarness.Request("message", "clinic", "msg-rec"));
+        await h.Get<OutcomeMaker>().ProcessAsync(OutcomeHarness.Request("message", "clinic", "msg-elsewhere"));
+
+        var outcomes = (await h.DrainAsync(OutcomeOptions.OutcomeQueue)).Select(o => JsonDocument.Parse(o).RootElement).ToDictionary(o => o.GetProperty("id").GetString()!);
+        var recording = outcomes["msg-rec"].GetProperty("recording");
+        Assert.Equal("RE1", recording.GetProperty("sid").GetString());
+        Assert.True(recording.GetProperty("stored").GetBoolean());
+        Assert.Equal(h.Time.GetUtcNow().AddHours(1), recording.GetProperty("urlExpiresAt").GetDateTimeOffset());
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{OutcomeHarness.AccountSid}:{OutcomeHarness.AuthToken}")), authorization);
+
+        var link = new Uri(recording.GetProperty("url").GetString()!);
+        using var http = new HttpClient();
+        Assert.Equal(wav, await http.GetByteArrayAsync(link));
+        Assert.Contains("sp=r", link.Query);
+        // The container is private: the same blob without the signature is refused.
+        using var unsigned = await http.GetAsync(link.GetLeftPart(UriPartial.Path));
+        Assert.False(unsigned.IsSuccessStatusCode);
+        // The stored outcome keeps no link: every delivery makes its own.
+        var stored = await h.Get<OutcomeStore>().GetAsync("clinic", "message", "msg-rec", CancellationToken.None);
+        Assert.Null(stored!.Value.Outcome.Recording!.Url);
+
+        // A recording URL that is not Twilio's is never fetched: the outcome names the recording without a link.
+        var elsewhere = outcomes["msg-elsewhere"].GetProperty("recording");
+        Assert.Equal("RE2", elsewhere.GetProperty("sid").GetString());
+        Assert.False(elsewhere.GetProperty("stored").GetBoolean());
+        Assert.False(elsewhere.TryGetProperty("url", out _));
+    }
+
+    private static async Task AddEndedMessageAsync(OutcomeHarness h, string id, string recordingUrl, string recordingSid) =>
+        await h.Get<IVoiceMessageStore>().AddAsync(new VoiceMessage
+        {
+            Id = id, AgentId = "clinic", To = "+14155550100", Text = "Please confirm Friday at ten after the tone.",
+            State = MessageState.Completed, CreatedAt = h.Time.GetUtcNow(), UpdatedAt = h.Time.GetUtcNow(), RecordRequested = true,
+            AnsweredBy = "human", CallDurationSeconds = 30, RecordingUrl = recordingUrl, RecordingSid = recordingSid, RecordingDurationSeconds = 9,
+        });
 }

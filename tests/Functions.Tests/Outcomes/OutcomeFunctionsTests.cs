@@ -27,7 +27,7 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
     private readonly FunctionsAppFactory _app;
     private readonly HttpClient _client;
     private WebApplication _receiver = null!;
-    private string _secret = string.Empty;
+    private readonly ConcurrentDictionary<string, string> _secrets = new();
 
     public OutcomeFunctionsTests(AzuriteFixture azurite)
     {
@@ -49,7 +49,8 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync();
         var id = request.Headers[StandardWebhook.IdHeader].ToString();
-        var verified = StandardWebhook.Verify(_secret, id, request.Headers[StandardWebhook.TimestampHeader].ToString(),
+        var agentId = JsonDocument.Parse(body).RootElement.GetProperty("agentId").GetString()!;
+        var verified = StandardWebhook.Verify(_secrets.GetValueOrDefault(agentId, "whsec_AAAA"), id, request.Headers[StandardWebhook.TimestampHeader].ToString(),
             request.Headers[StandardWebhook.SignatureHeader].ToString(), Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow);
         _received.Enqueue((id, verified, JsonDocument.Parse(body).RootElement.Clone()));
         return verified ? Microsoft.AspNetCore.Http.Results.NoContent() : Microsoft.AspNetCore.Http.Results.StatusCode(401);
@@ -62,11 +63,12 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
         await _receiver.DisposeAsync();
     }
 
-    private async Task CreateAgentAsync(string id)
+    private async Task CreateAgentAsync(string id, bool enabled = true)
     {
         var created = await _client.PostAsJsonAsync("/api/agents", new
         {
             id,
+            enabled,
             name = "Clinic",
             phoneNumber = "+14155550100",
             llm = new { provider = "scripted", model = "scripted" },
@@ -75,7 +77,7 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         // The secret is never in the agent JSON; the app's store holds it.
-        _secret = (await _app.Services.GetRequiredService<IAgentStore>().GetAsync(id))!.WebhookSecret!;
+        _secrets[id] = (await _app.Services.GetRequiredService<IAgentStore>().GetAsync(id))!.WebhookSecret!;
     }
 
     /// <summary>What RelayHost leaves behind for an ended call: the record, its transcript, and the outcome request.</summary>
@@ -168,5 +170,47 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
         using var response = await _client.GetAsync("/api/agents/nobody/stats");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Messages_that_end_before_any_call_cancelled_or_failed_get_their_outcome_too()
+    {
+        await CreateAgentAsync("clinic-on");
+        await CreateAgentAsync("clinic-off", enabled: false);
+        var later = await _client.PostAsJsonAsync("/api/agents/clinic-on/messages",
+            new { to = "+14155550123", text = "See you tomorrow.", sendAt = DateTimeOffset.UtcNow.AddHours(2) });
+        var laterId = (await later.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await _client.DeleteAsync($"/api/agents/clinic-on/messages/{laterId}")).StatusCode);
+        var refused = await _client.PostAsJsonAsync("/api/agents/clinic-off/messages", new { to = "+14155550123", text = "Hello." });
+        var refusedId = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        var canceled = await OutcomeOnQueueAsync(laterId);
+        Assert.Equal("message.outcome", canceled.GetProperty("type").GetString());
+        Assert.Equal("canceled", canceled.GetProperty("status").GetString());
+        var failed = await OutcomeOnQueueAsync(refusedId);
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal("agent-unavailable", failed.GetProperty("endReason").GetString());
+        await Eventually.True(() => Task.FromResult(_received.Count(r => r.Verified) == 2), "both reach the webhook", 30);
+    }
+
+    private async Task<JsonElement> OutcomeOnQueueAsync(string id)
+    {
+        JsonElement? found = null;
+        var queue = Queue(OutcomeOptions.OutcomeQueue);
+        await queue.CreateIfNotExistsAsync();
+        await Eventually.True(async () =>
+        {
+            foreach (var message in (await queue.PeekMessagesAsync(32)).Value)
+            {
+                var outcome = JsonDocument.Parse(QueueTriggerEncoding.Decode(message.MessageText)).RootElement;
+                if (outcome.GetProperty("id").GetString() == id)
+                {
+                    found = outcome.Clone();
+                }
+            }
+
+            return found is not null;
+        }, $"the outcome of {id} reaches call-outcomes", 30);
+        return found!.Value;
     }
 }
