@@ -223,4 +223,23 @@ public sealed class AgentsApiTests : IClassFixture<AzuriteFixture>, IDisposable
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/agents")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_webhook_secret_is_read_and_rotated_apart_from_the_agent_json()
+    {
+        await _client.PostAsJsonAsync("/api/agents", AgentBody("secret-owner"));
+
+        var first = (await _client.GetFromJsonAsync<JsonElement>("/api/agents/secret-owner/webhook-secret")).GetProperty("secret").GetString()!;
+        using var rotate = await _client.PostAsync("/api/agents/secret-owner/webhook-secret", null);
+        var rotated = (await rotate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+        var reread = (await _client.GetFromJsonAsync<JsonElement>("/api/agents/secret-owner/webhook-secret")).GetProperty("secret").GetString()!;
+
+        Assert.StartsWith("whsec_", first);
+        Assert.Equal(HttpStatusCode.OK, rotate.StatusCode);
+        Assert.NotEqual(first, rotated);
+        Assert.Equal(rotated, reread);
+        Assert.DoesNotContain("whsec_", await _client.GetStringAsync("/api/agents/secret-owner"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/agents/nobody/webhook-secret")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync("/api/agents/nobody/webhook-secret", null)).StatusCode);
+    }
 }
