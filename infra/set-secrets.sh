@@ -7,6 +7,8 @@
 #
 #   twilio-auth-token    TWILIO_AUTH_TOKEN      always
 #   management-api-key   MANAGEMENT_API_KEY     always; a random 48-character key is generated when unset
+#   relay-ticket-secret  RELAY_TICKET_SECRET    always; a random 48-character key is generated when unset (the
+#                                               Functions app signs relay URLs with it, RelayHost checks them)
 #   elevenlabs-api-key   ELEVENLABS_API_KEY     when 'elevenlabs' is listed (the environment's providerSecrets)
 #   openai-api-key       OPENAI_API_KEY         when 'openai' is listed
 #   anthropic-api-key    ANTHROPIC_API_KEY      when 'anthropic' is listed
@@ -27,10 +29,10 @@ done
 [[ -n "$vault" ]] || { echo "set-secrets: --vault NAME is required" >&2; exit 2; }
 
 declare -A variable_of=(
-  [twilio-auth-token]=TWILIO_AUTH_TOKEN [management-api-key]=MANAGEMENT_API_KEY
+  [twilio-auth-token]=TWILIO_AUTH_TOKEN [management-api-key]=MANAGEMENT_API_KEY [relay-ticket-secret]=RELAY_TICKET_SECRET
   [elevenlabs-api-key]=ELEVENLABS_API_KEY [openai-api-key]=OPENAI_API_KEY [anthropic-api-key]=ANTHROPIC_API_KEY
 )
-needed=(twilio-auth-token management-api-key)
+needed=(twilio-auth-token management-api-key relay-ticket-secret)
 IFS=',' read -ra listed <<< "$providers"
 for provider in "${listed[@]}"; do
   case "$provider" in
@@ -59,6 +61,11 @@ for name in "${needed[@]}"; do
   if [[ -z "$value" && "$name" == management-api-key ]]; then
     value="$(openssl rand -base64 36 | tr -d '\n/+=' | head -c 48)"
     echo "set-secrets: generated management-api-key (read it back with: az keyvault secret show --vault-name $vault --name management-api-key --query value -o tsv)"
+  fi
+  if [[ -z "$value" && "$name" == relay-ticket-secret ]]; then
+    # Nobody needs to read this one back: only the two apps use it.
+    value="$(openssl rand -base64 48 | tr -d '\n/+=' | head -c 48)"
+    echo "set-secrets: generated relay-ticket-secret"
   fi
   if [[ -z "$value" && -t 0 ]]; then
     read -rsp "$name: " value; echo

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Bench.Common;
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
 using Azure.Data.Tables;
@@ -32,7 +33,14 @@ internal sealed class BenchStack : IAsyncDisposable
     public Process Relay { get; private set; } = null!;
     public Process Fake { get; private set; } = null!;
     public Process Azurite { get; private set; } = null!;
-    public string RelayWsUrl => $"ws://127.0.0.1:{RelayPort}/agents/{AgentId}/ws";
+    public const string TicketSecret = "bench-relay-ticket-secret-not-a-secret";
+
+    /// <summary>
+    /// The relay URL the Functions app would give Twilio for <paramref name="callId"/>: the agent's socket with the
+    /// call's ticket, here valid for an hour because a large run connects its sessions over minutes.
+    /// </summary>
+    public string RelayWsUrl(string callId) =>
+        $"ws://127.0.0.1:{RelayPort}/agents/{AgentId}/ws" + RelayTickets.Query(TicketSecret, AgentId, callId, 1, DateTimeOffset.UtcNow.AddHours(1));
     /// <summary>The fake's /stats and /healthz, always plain http.</summary>
     public string FakeControlUrl => $"http://127.0.0.1:{FakeControlPort}";
 
@@ -102,6 +110,7 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Twilio__AccountSid"] = "AC00000000000000000000000000000000",
             ["Twilio__AuthToken"] = AuthToken,
             ["PublicUrls__RelayBaseUrl"] = $"ws://127.0.0.1:{RelayPort}",
+            ["RelayTickets__Secret"] = TicketSecret,
             ["PublicUrls__FunctionsBaseUrl"] = "http://127.0.0.1:1",
             ["Llm__OpenAI__BaseUrl"] = llmUrl + "/v1",
             ["Llm__OpenAI__ApiKey"] = "sk-bench",

@@ -68,7 +68,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
 
     private async Task<List<SessionDriver>> ConnectAllAsync(BenchStack stack, long runStart, long warmupEnd, List<string> errors, CancellationToken cancellationToken, char name = 's')
     {
-        var drivers = Enumerable.Range(0, options.Sessions).Select(i => new SessionDriver(i, options, stack.RelayWsUrl, runStart, warmupEnd, name)).ToList();
+        var drivers = Enumerable.Range(0, options.Sessions).Select(i => new SessionDriver(i, options, stack.RelayWsUrl(SessionDriver.CallIdOf(name, i)), runStart, warmupEnd, name)).ToList();
         await Parallel.ForEachAsync(drivers, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency, CancellationToken = cancellationToken },
             async (driver, ct) =>
             {

@@ -30,13 +30,17 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
     public List<string> Errors { get; } = [];
     public ConversationRelayCaller? Caller { get; private set; }
 
+    /// <summary>The session's call id (also its call sid), which its relay URL's ticket names.</summary>
+    public static string CallIdOf(char name, int index) => $"CAbench{name}{index:D6}";
+
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var caller = await ConversationRelayCaller.ConnectAsync(url, BenchStack.AuthToken, cancellationToken: cancellationToken);
         caller.MessageReceived = OnMessage;
+        var callId = CallIdOf(name, index);
         await caller.SendSetupAsync(new RelaySetup(
-            RelaySetup.NewSessionId(), "AC00000000000000000000000000000000", $"CAbench{name}{index:D6}", "+15550001000", "+15550000100",
-            "inbound", "in-progress", new Dictionary<string, string>()), cancellationToken);
+            RelaySetup.NewSessionId(), "AC00000000000000000000000000000000", callId, "+15550001000", "+15550000100",
+            "inbound", "in-progress", new Dictionary<string, string> { ["callId"] = callId, ["agentId"] = BenchStack.AgentId }), cancellationToken);
         Caller = caller;
     }
 

@@ -47,6 +47,7 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             ["Twilio__AuthToken"] = AuthToken,
             ["PublicUrls__FunctionsBaseUrl"] = baseUrl,
             ["PublicUrls__RelayBaseUrl"] = "wss://relay.bench.example",
+            ["RelayTickets__Secret"] = "bench-relay-ticket-secret-not-a-secret",
             ["ManagementApi__ApiKeys__0"] = "bench-management-key",
             ["Logging__LogLevel__Default"] = "Warning",
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).

@@ -146,7 +146,10 @@ var sharedSettings = {
 }
 
 var relayKeyVaultReferences = union(
-  { Twilio__AuthToken: secretUri(vault.outputs.vaultUri, 'twilio-auth-token') },
+  {
+    Twilio__AuthToken: secretUri(vault.outputs.vaultUri, 'twilio-auth-token')
+    RelayTickets__Secret: secretUri(vault.outputs.vaultUri, 'relay-ticket-secret')
+  },
   contains(providerSecrets, 'openai') ? { Llm__OpenAI__ApiKey: secretUri(vault.outputs.vaultUri, providerSecretNames.openai) } : {},
   contains(providerSecrets, 'anthropic') ? { Llm__Anthropic__ApiKey: secretUri(vault.outputs.vaultUri, providerSecretNames.anthropic) } : {}
 )
@@ -193,6 +196,7 @@ module functions 'modules/functions.bicep' = if (deployApps) {
       PublicUrls__FunctionsBaseUrl: functionsPublicBaseUrl
       Twilio__AuthToken: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'twilio-auth-token')})'
       ManagementApi__ApiKeys__0: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'management-api-key')})'
+      RelayTickets__Secret: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'relay-ticket-secret')})'
     }, contains(providerSecrets, 'elevenlabs') ? {
       Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.elevenlabs)})'
     } : {})

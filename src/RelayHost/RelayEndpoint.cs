@@ -4,9 +4,10 @@ using AgentOS.Voice.Llm;
 namespace AgentOS.Voice.RelayHost;
 
 /// <summary>
-/// GET /agents/{agentId}/ws: the ConversationRelay socket. Everything that can refuse a call is checked before the
-/// upgrade, cheapest and safest first: Twilio's signature (403, before any session or storage work), capacity and
-/// draining (503), the agent (404), its model (503).
+/// GET /agents/{agentId}/ws?callId=…&amp;attempt=…&amp;expires=…&amp;ticket=…: the ConversationRelay socket. Everything
+/// that can refuse a call is checked before the upgrade, cheapest and safest first: Twilio's signature and the call's
+/// ticket (403, before any session or storage work), capacity and draining (503), a ticket already used (403), a
+/// call that already has a live session here (409), the agent (404), its model (503).
 /// </summary>
 internal static partial class RelayEndpoint
 {
@@ -44,6 +45,14 @@ internal static partial class RelayEndpoint
             return null;
         }
 
+        var agentId = (string)context.Request.RouteValues["agentId"]!;
+        if (relay.Tickets.Check(agentId, context.Request.Query, out var failure) is not { } ticket)
+        {
+            LogBadTicket(logger, agentId, failure!);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return null;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -62,11 +71,26 @@ internal static partial class RelayEndpoint
         }
 
         var admitted = false;
+        var claimed = false;
         try
         {
+            // Used up even when refused below: Twilio starts a failed session again with a new ticket, never this one.
+            if (!relay.UsedTickets.TryUse(ticket))
+            {
+                LogReplayed(logger, ticket.CallId, ticket.Attempt);
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return null;
+            }
+
+            if (!(claimed = registry.TryClaimCall(ticket.CallId)))
+            {
+                LogSecondSession(logger, ticket.CallId, ticket.Attempt);
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                return null;
+            }
+
             // Not RequestAborted: Kestrel creates its cancellation source on first use, and it would live as long as
             // the call. The lookup is almost always a cache hit, and a lost socket ends the session's receive anyway.
-            var agentId = (string)context.Request.RouteValues["agentId"]!;
             var agent = await relay.Agents.GetAsync(agentId, CancellationToken.None);
             if (agent is null || !agent.Enabled)
             {
@@ -91,12 +115,17 @@ internal static partial class RelayEndpoint
 
             var socket = await context.WebSockets.AcceptWebSocketAsync();
             admitted = true;
-            return new RelaySocketSession(socket, agent, chat, relay);
+            return new RelaySocketSession(socket, agent, ticket, chat, relay);
         }
         finally
         {
             if (!admitted)
             {
+                if (claimed)
+                {
+                    registry.ReleaseCall(ticket.CallId);
+                }
+
                 registry.Exit();
             }
         }
@@ -109,6 +138,15 @@ internal static partial class RelayEndpoint
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade: {Why} ({Live} live sessions)")]
     private static partial void LogRefused(ILogger logger, string why, int live);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay upgrade to agent {AgentId}: {Why}")]
+    private static partial void LogBadTicket(ILogger logger, string agentId, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: refused a relay upgrade with session {Attempt}'s ticket, already used")]
+    private static partial void LogReplayed(ILogger logger, string callId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: refused a relay upgrade for session {Attempt}, the call already has a live session")]
+    private static partial void LogSecondSession(ILogger logger, string callId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId} has no usable model: {Reason}")]
     private static partial void LogNoModel(ILogger logger, string agentId, string reason);

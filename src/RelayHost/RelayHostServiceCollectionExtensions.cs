@@ -1,3 +1,4 @@
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
@@ -24,6 +25,8 @@ public static class RelayHostServiceCollectionExtensions
         services.AddAgentEndpoints(configuration);
         services.AddSingleton<IAgentToolClient, AgentToolClient>();
         services.AddOutcomeRequests(configuration);
+        services.AddRelayTickets();
+        services.AddSingleton<RelayTicketLedger>();
         services.AddSingleton<RelaySessionRegistry>();
         services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();

@@ -27,7 +27,9 @@ internal sealed class RelayServices(
     TimeProvider time,
     ILoggerFactory loggers,
     IAgentToolClient tools,
-    OutcomeRequests outcomes)
+    OutcomeRequests outcomes,
+    RelayTickets tickets,
+    RelayTicketLedger usedTickets)
 {
     public TwilioRequestValidator Validator { get; } = validator;
 
@@ -54,6 +56,12 @@ internal sealed class RelayServices(
 
     /// <summary>Queues each ended call's outcome.</summary>
     public OutcomeRequests Outcomes { get; } = outcomes;
+
+    /// <summary>Checks the ticket on each upgrade's URL.</summary>
+    public RelayTickets Tickets { get; } = tickets;
+
+    /// <summary>Tickets already used on this replica.</summary>
+    public RelayTicketLedger UsedTickets { get; } = usedTickets;
 
     public ILogger Logger { get; } = loggers.CreateLogger("AgentOS.Voice.RelayHost.Relay");
 }

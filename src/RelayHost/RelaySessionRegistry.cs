@@ -17,6 +17,7 @@ public sealed class RelaySessionRegistry : IDisposable
     private readonly ITimer _idleSweep;
     private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<RelaySocketSession> _sessions = [];
+    private readonly HashSet<string> _liveCalls = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private bool _disposed;
     private int _live;
@@ -72,6 +73,26 @@ public sealed class RelaySessionRegistry : IDisposable
         if (Interlocked.Decrement(ref _live) == 0 && _draining)
         {
             _allEnded.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="callId"/> as having a live session on this replica; false when it already has one (a
+    /// replayed or duplicated upgrade). Every true must be paired with <see cref="ReleaseCall"/>.
+    /// </summary>
+    public bool TryClaimCall(string callId)
+    {
+        lock (_gate)
+        {
+            return _liveCalls.Add(callId);
+        }
+    }
+
+    public void ReleaseCall(string callId)
+    {
+        lock (_gate)
+        {
+            _liveCalls.Remove(callId);
         }
     }
 

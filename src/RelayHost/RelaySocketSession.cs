@@ -14,9 +14,10 @@ namespace AgentOS.Voice.RelayHost;
 /// One accepted ConversationRelay socket: receives frames into a pooled buffer (joining multi-frame messages), parses
 /// them and hands the call core its inputs. Bad frames are logged and skipped. Ends when Twilio closes, when the call
 /// core sends <c>end</c>, after the idle timeout, or when a drain runs out of time. Owns the socket and the registry
-/// slot it was admitted with, and gives both back when it ends.
+/// slot and call claim it was admitted with, and gives them back when it ends. The call is the one its ticket names:
+/// a setup that names another call or agent closes the socket before anything is read or written for either.
 /// </summary>
-internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, IChatClient chat, RelayServices relay)
+internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, RelayTicket ticket, IChatClient chat, RelayServices relay)
 {
     // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) until the
     // message is read. Between messages no buffer is held (zero-byte receive), because most calls are idle most of
@@ -140,6 +141,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             finally
             {
                 socket.Dispose();
+                relay.Registry.ReleaseCall(ticket.CallId);
                 relay.Registry.Exit();
             }
         }
@@ -147,7 +149,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
 
     private void Heard() => Volatile.Write(ref _lastHeard, relay.Time.GetTimestamp());
 
-    private string CallId => _session?.CallId ?? "(before setup)";
+    private string CallId => ticket.CallId;
 
     private async Task DispatchAsync(ReadOnlyMemory<byte> frame)
     {
@@ -160,11 +162,19 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
 
         if (parsed.Message is SetupMessage setup)
         {
-            if (_session is null)
+            // A session closing already (a refused setup before this one, idle, shutdown) starts no call.
+            if (_session is null && !_output.IsClosing)
             {
+                if (MismatchWithTicket(setup) is { } mismatch)
+                {
+                    LogSetupMismatch(ticket.CallId, mismatch);
+                    await CloseAsync(CallEndReasons.Error, WebSocketCloseStatus.PolicyViolation, "setup does not match the session's ticket");
+                    return;
+                }
+
                 _session = await StartSessionAsync(setup);
             }
-            else
+            else if (_session is not null)
             {
                 LogRepeatedSetup(CallId);
             }
@@ -197,23 +207,29 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         }
     }
 
+    // The TwiML that carried the ticket also set these Parameters; a setup without them is not from that TwiML.
+    private string? MismatchWithTicket(SetupMessage setup)
+    {
+        setup.CustomParameters.TryGetValue(RelayTickets.CallIdSetupParameter, out var callId);
+        setup.CustomParameters.TryGetValue(RelayTickets.AgentIdSetupParameter, out var agentId);
+        return callId != ticket.CallId ? $"callId '{callId}'"
+            : agentId != agent.Id ? $"agentId '{agentId}'"
+            : null;
+    }
+
     private async Task<ConversationSession> StartSessionAsync(SetupMessage setup)
     {
-        setup.CustomParameters.TryGetValue("callId", out var callId);
-        CallContext? context = null;
-        if (!string.IsNullOrWhiteSpace(callId))
+        var callId = ticket.CallId;
+        var context = await relay.CallContexts.GetAsync(callId);
+        if (context is not null && context.AgentId != agent.Id)
         {
-            context = await relay.CallContexts.GetAsync(callId);
-            if (context is not null && context.AgentId != agent.Id)
-            {
-                LogContextMismatch(callId, context.AgentId, agent.Id);
-                context = null;
-            }
+            LogContextMismatch(callId, context.AgentId, agent.Id);
+            context = null;
         }
 
         var call = new CallStart
         {
-            CallId = !string.IsNullOrWhiteSpace(callId) ? callId : !string.IsNullOrEmpty(setup.CallSid) ? setup.CallSid : Guid.NewGuid().ToString("n"),
+            CallId = callId,
             CallSid = setup.CallSid,
             Direction = setup.Direction,
             From = setup.From,
@@ -305,6 +321,9 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a {Type} that came before setup")]
     private partial void LogBeforeSetup(string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: closed the socket, its setup names {Mismatch}, not the ticket's")]
+    private partial void LogSetupMismatch(string callId, string mismatch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: stored context belongs to agent {ContextAgent}, not {AgentId}; ignored")]
     private partial void LogContextMismatch(string callId, string contextAgent, string agentId);

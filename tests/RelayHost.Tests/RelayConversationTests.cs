@@ -27,9 +27,9 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
             CallId = callId, AgentId = agent.Id, To = "+14155552671", From = agent.PhoneNumber,
             Context = new Dictionary<string, string> { ["name"] = "Ada" }, CreatedAt = DateTimeOffset.UtcNow,
         });
-        await using var twilio = await _host.ConnectAsync(agent.Id);
+        await using var twilio = await _host.ConnectAsync(agent.Id, callId: callId);
 
-        await twilio.SetupAsync(callId);
+        await twilio.SetupAsync("outbound");
         await twilio.PromptAsync("Can I move my appointment to Friday?");
         var answer = await twilio.ReceiveAnswerAsync();
 
@@ -56,9 +56,9 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
     {
         var agent = _host.AddAgent();
         var model = _host.Models.For(agent).Endless("old").Reply("new ", "answer");
-        await using var twilio = await _host.ConnectAsync(agent.Id);
         var callId = "c-" + Guid.NewGuid().ToString("n")[..8];
-        await twilio.SetupAsync(callId);
+        await using var twilio = await _host.ConnectAsync(agent.Id, callId: callId);
+        await twilio.SetupAsync("outbound");
 
         await twilio.PromptAsync("Tell me everything.");
         var heard = new StringBuilder();
@@ -214,8 +214,8 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
         var agent = _host.AddAgent();
         _host.Models.For(agent).Reply("Still here.");
         var callId = "c-" + Guid.NewGuid().ToString("n")[..8];
-        await using var twilio = await _host.ConnectAsync(agent.Id);
-        await twilio.SetupAsync(callId);
+        await using var twilio = await _host.ConnectAsync(agent.Id, callId: callId);
+        await twilio.SetupAsync("outbound");
 
         var vectors = RepoPaths.Vectors("conversation-relay.json");
         foreach (var bad in vectors.GetProperty("malformedFromTwilio").EnumerateArray())

@@ -18,9 +18,9 @@ public sealed class RelayOutcomeRequestTests(AzuriteFixture azurite) : IDisposab
         var agent = _host.AddAgent();
         _host.Models.For(agent).Reply("Hello.");
         var callId = "c-" + Guid.NewGuid().ToString("n")[..8];
-        await using (var twilio = await _host.ConnectAsync(agent.Id))
+        await using (var twilio = await _host.ConnectAsync(agent.Id, callId: callId))
         {
-            await twilio.SetupAsync(callId);
+            await twilio.SetupAsync("outbound");
             await twilio.PromptAsync("Hi");
             await twilio.ReceiveAnswerAsync();
         }

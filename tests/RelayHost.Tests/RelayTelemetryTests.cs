@@ -31,9 +31,9 @@ public sealed class RelayTelemetryTests : IDisposable
         _host.Models.For(agent).Endless("old").Reply("Short ", "answer.").Tool(ConversationTools.HandoffToHuman, "reason", "billing");
         var webhook = ActivityContext.Parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null);
         var liveBefore = _telemetry.Sum("agentos.voice.relay.sessions");
-        await using var twilio = await _host.ConnectAsync(agent.Id);
         var callId = "c-" + Guid.NewGuid().ToString("n")[..8];
-        await twilio.SetupAsync(callId, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        await using var twilio = await _host.ConnectAsync(agent.Id, callId: callId);
+        await twilio.SetupAsync("outbound", traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         Assert.Equal(liveBefore + 1, _telemetry.Sum("agentos.voice.relay.sessions"));
 
         await twilio.PromptAsync("Tell me everything.");

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;
@@ -26,6 +27,7 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
 {
     public const string AuthToken = "relay-test-auth-token";
     public const string PublicBase = "wss://relay.test";
+    public const string TicketSecret = "relay-test-ticket-secret-not-a-secret";
 
     private readonly int _port = FreePort.Next();
     private readonly Dictionary<string, string?> _settings;
@@ -47,6 +49,7 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
             ["Twilio:AccountSid"] = "AC" + new string('0', 31) + "1",
             ["Twilio:AuthToken"] = AuthToken,
             ["PublicUrls:RelayBaseUrl"] = PublicBase,
+            ["RelayTickets:Secret"] = TicketSecret,
             // The recorder's write delay would run on the fake clock, which these tests move only to drive idle and
             // drain timers; they read stored rows as soon as they are written (the delay has its own tests in Core).
             ["CallRecorder:WriteDelay"] = "00:00:00",
@@ -90,48 +93,59 @@ internal sealed class RelayTestHost : WebApplicationFactory<Program>
         return agent;
     }
 
-    public Uri SocketUri(string agentId) => new($"ws://127.0.0.1:{_port}/agents/{agentId}/ws");
+    public Uri SocketUri(string agentId, string query = "") => new($"ws://127.0.0.1:{_port}/agents/{agentId}/ws{query}");
 
-    /// <summary>Connects as Twilio would: the signature covers the public wss URL, with no parameters.</summary>
-    public async Task<TwilioSocket> ConnectAsync(string agentId, string? signature = "sign")
+    /// <summary>The ticket query the Functions app would put on the relay URL of this call's session.</summary>
+    public string Ticket(string agentId, string callId, int attempt = 1, TimeSpan? lifetime = null) =>
+        RelayTickets.Query(TicketSecret, agentId, callId, attempt, Time.GetUtcNow() + (lifetime ?? TimeSpan.FromMinutes(2)));
+
+    /// <summary>
+    /// Connects as Twilio would to the URL the TwiML gave it: the agent's socket with a ticket for <paramref name="callId"/>
+    /// (a new id when null; <paramref name="query"/> replaces the ticket), signed over the public wss URL.
+    /// </summary>
+    public async Task<TwilioSocket> ConnectAsync(string agentId, string? signature = "sign", string? callId = null, string? query = null)
     {
+        callId ??= "c-" + Guid.NewGuid().ToString("n")[..8];
+        query ??= Ticket(agentId, callId);
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         if (signature is not null)
         {
             socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName,
-                signature == "sign" ? TwilioRequestSigner.Sign(AuthToken, $"{PublicBase}/agents/{agentId}/ws") : signature);
+                signature == "sign" ? TwilioRequestSigner.Sign(AuthToken, $"{PublicBase}/agents/{agentId}/ws{query}") : signature);
         }
 
         try
         {
-            await socket.ConnectAsync(SocketUri(agentId), CancellationToken.None);
+            await socket.ConnectAsync(SocketUri(agentId, query), CancellationToken.None);
         }
         catch (WebSocketException)
         {
             // The caller inspects HttpStatusCode.
         }
 
-        return new TwilioSocket(socket);
+        return new TwilioSocket(socket, agentId, callId);
     }
 }
 
 /// <summary>The Twilio side of a ConversationRelay socket, as a test drives it.</summary>
-internal sealed class TwilioSocket(ClientWebSocket socket) : IAsyncDisposable
+internal sealed class TwilioSocket(ClientWebSocket socket, string agentId, string callId) : IAsyncDisposable
 {
     public ClientWebSocket Socket => socket;
     public HttpStatusCode Status => socket.HttpStatusCode;
 
+    /// <summary>The call the socket's ticket is for.</summary>
+    public string CallId => callId;
+
     public Task SendAsync(string json) => socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    public Task SetupAsync(string? callId = null, string? traceParent = null)
+    /// <summary>
+    /// Twilio's setup with the Parameters of the TwiML that carried the ticket (and <paramref name="traceParent"/> when
+    /// given); <paramref name="parameters"/> replaces them (a setup that names another call or agent).
+    /// </summary>
+    public Task SetupAsync(string direction = "inbound", Dictionary<string, string>? parameters = null, string? traceParent = null)
     {
-        var parameters = new Dictionary<string, string>();
-        if (callId is not null)
-        {
-            parameters["callId"] = callId;
-        }
-
+        parameters ??= new Dictionary<string, string> { ["callId"] = callId, ["agentId"] = agentId };
         if (traceParent is not null)
         {
             parameters["traceparent"] = traceParent;
@@ -140,7 +154,7 @@ internal sealed class TwilioSocket(ClientWebSocket socket) : IAsyncDisposable
         return SendAsync(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["type"] = "setup", ["sessionId"] = "VX1", ["accountSid"] = "AC1", ["callSid"] = "CA" + Guid.NewGuid().ToString("n"),
-            ["from"] = "+14155552671", ["to"] = "+15005550006", ["direction"] = callId is null ? "inbound" : "outbound", ["callStatus"] = "RINGING",
+            ["from"] = "+14155552671", ["to"] = "+15005550006", ["direction"] = direction, ["callStatus"] = "RINGING",
             ["customParameters"] = parameters,
         }));
     }

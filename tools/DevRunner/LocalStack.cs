@@ -132,6 +132,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         ["Twilio__ApiBaseUrl"] = SimulatorUrl,
         ["PublicUrls__FunctionsBaseUrl"] = FunctionsUrl,
         ["PublicUrls__RelayBaseUrl"] = RelayUrl,
+        ["RelayTickets__Secret"] = "local-dev-relay-ticket-secret-not-a-secret",
         ["ManagementApi__ApiKeys__0"] = ApiKey,
         ["Llm__Scripted__TokenDelay"] = "00:00:00.060",
         ["Logging__LogLevel__Default"] = "Warning",

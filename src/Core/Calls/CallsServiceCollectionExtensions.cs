@@ -22,4 +22,16 @@ public static class CallsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundCallRecorder>());
         return services;
     }
+
+    /// <summary>
+    /// Relay tickets (issued by the Functions app, checked by RelayHost): "RelayTickets" options, validated at start so
+    /// a missing secret stops the app instead of every call.
+    /// </summary>
+    public static IServiceCollection AddRelayTickets(this IServiceCollection services)
+    {
+        services.AddOptions<RelayTicketOptions>().BindConfiguration(RelayTicketOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RelayTickets>();
+        return services;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio;
@@ -16,14 +17,12 @@ namespace AgentOS.Voice.Functions.Calls;
 /// The TwiML of live calls and the public URLs in it. Every URL Twilio will call or sign is built from
 /// PublicUrls (never from the request), so signatures match what Twilio was given.
 /// </summary>
-public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOptions<LiveCallOptions> options)
+public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOptions<LiveCallOptions> options, RelayTickets tickets)
 {
-    public const string CallIdParameter = "callId";
-    public const string AgentIdParameter = "agentId";
-
     /// <summary>
     /// <c>&lt;Connect action=relay-action&gt;&lt;ConversationRelay&gt;</c> for the agent: its voice, languages and providers,
     /// the greeting filled from <paramref name="context"/>, and the call id as a Parameter (never the context itself), and the webhook's traceparent when it is traced.
+    /// The relay URL carries a ticket for this call and <paramref name="attempt"/>, so the socket can only be this call's.
     /// <paramref name="preamble"/> is said first (used when reconnecting after a failed session). Text from agents and
     /// callers goes through <see cref="XmlText.Strip"/> so nothing stored can make the TwiML unwritable.
     /// </summary>
@@ -37,7 +36,7 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
 
         var greeting = XmlText.Strip(GreetingTemplate.Fill(agent.Greeting, context));
         var relay = new ConversationRelay(
-            url: RelayUrl(agent.Id),
+            url: RelayUrl(agent.Id, callId, attempt),
             welcomeGreeting: greeting.Length > 0 ? greeting : null,
             language: XmlText.Strip(agent.Language),
             voice: XmlText.Strip(agent.Voice),
@@ -48,8 +47,8 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
             welcomeGreetingInterruptible: "any",
             // Keys outside the agent's menu still reach the model as caller input, so keys are always detected.
             dtmfDetection: true);
-        relay.Parameter(name: CallIdParameter, value: XmlText.Strip(callId));
-        relay.Parameter(name: AgentIdParameter, value: XmlText.Strip(agent.Id));
+        relay.Parameter(name: RelayTickets.CallIdSetupParameter, value: XmlText.Strip(callId));
+        relay.Parameter(name: RelayTickets.AgentIdSetupParameter, value: XmlText.Strip(agent.Id));
         // The relay's call span continues this webhook's trace: Twilio hands Parameters to the relay in its setup.
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } webhook)
         {
@@ -88,8 +87,12 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
     // The SDK turns a null string into a language with no value, which it then fails to write: only convert a real one.
     private static Say.LanguageEnum? SayLanguage(string? language) => language is null ? null : (Say.LanguageEnum)XmlText.Strip(language);
 
-    /// <summary>The agent's ConversationRelay socket on RelayHost (PublicUrls:RelayBaseUrl + /agents/{id}/ws).</summary>
-    public string RelayUrl(string agentId) => Base(publicUrls.Value.RelayBaseUrl, "PublicUrls:RelayBaseUrl") + AgentPath(agentId, "ws");
+    /// <summary>
+    /// The agent's ConversationRelay socket on RelayHost (PublicUrls:RelayBaseUrl + /agents/{id}/ws) with the ticket
+    /// of one call's session attempt.
+    /// </summary>
+    public string RelayUrl(string agentId, string callId, int attempt) =>
+        Base(publicUrls.Value.RelayBaseUrl, "PublicUrls:RelayBaseUrl") + AgentPath(agentId, "ws") + tickets.Query(agentId, callId, attempt);
 
     public string RelayActionUrl(string agentId, string callId, int attempt) =>
         FunctionsUrl(agentId, "relay-action") + "?callId=" + Uri.EscapeDataString(callId) + "&attempt=" + attempt.ToString(CultureInfo.InvariantCulture);

@@ -25,6 +25,7 @@ public static class LiveCallsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddAgents();
         services.AddCalls();
+        services.AddRelayTickets();
         services.AddSingleton<LiveCallTwiml>();
         services.AddSingleton<LiveCallWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveCallWarmUp>());

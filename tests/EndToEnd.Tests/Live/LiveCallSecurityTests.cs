@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using AgentOS.Voice.Calls;
+using AgentOS.Voice.Simulator.Calls;
+using AgentOS.Voice.Simulator.Relay;
 using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.Twilio;
 
@@ -25,6 +28,24 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
             await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(url), CancellationToken.None));
             Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_finished_calls_relay_url_and_signature_open_nothing_later()
+    {
+        var agent = await stack.CreateAgentAsync(a => a with { Script = [new("hello", "Hello there.")] });
+        var call = await stack.CallAgentAsync(agent, new CallerScript().Say("hello").HangUp());
+        var session = Assert.Single(call.Events.OfType<RelaySessionEnded>());
+        Assert.Equal("completed", session.SessionStatus);
+        Assert.Contains("ticket=", session.Url, StringComparison.Ordinal);
+
+        // Everything an observer of that upgrade saw: its URL and Twilio's valid signature of it.
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(LiveCallStack.AuthToken, session.Url));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri(session.Url), CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
     }
 
     [Fact]
@@ -53,11 +74,11 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
     public async Task Malformed_messages_are_skipped_and_the_call_goes_on()
     {
         var agent = await stack.CreateAgentAsync(a => a with { Script = [new("hello", "Hello there, how can I help?")] });
-        var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws";
+        var callId = "CA" + Guid.NewGuid().ToString("n");
+        var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws" + RelayTickets.Query(LiveCallStack.TicketSecret, agent.Id, callId, 1, DateTimeOffset.UtcNow.AddMinutes(2));
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url));
         await socket.ConnectAsync(new Uri(url), CancellationToken.None);
-        var callId = "CA" + Guid.NewGuid().ToString("n");
 
         await SendAsync(socket, "not json at all");
         await SendAsync(socket, "{\"type\":\"prompt\",\"voicePrompt\":\"before setup\",\"last\":true}");

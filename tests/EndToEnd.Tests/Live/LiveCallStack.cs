@@ -22,6 +22,7 @@ namespace AgentOS.Voice.EndToEnd.Tests.Live;
 public sealed class LiveCallStack : IAsyncLifetime
 {
     public const string AuthToken = "live-e2e-auth-token";
+    public const string TicketSecret = "live-e2e-relay-ticket-secret-not-a-secret";
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string ApiKey = "live-e2e-management-key-0123456789";
     public static readonly TimeSpan ScriptedTokenDelay = TimeSpan.FromMilliseconds(40);
@@ -60,6 +61,7 @@ public sealed class LiveCallStack : IAsyncLifetime
             ["Twilio:AuthToken"] = AuthToken,
             ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{functionsPort}",
             ["PublicUrls:RelayBaseUrl"] = $"ws://127.0.0.1:{relayPort}",
+            ["RelayTickets:Secret"] = TicketSecret,
         };
         _relay = new AppOnPort<AgentOS.Voice.RelayHost.Program>(relayPort, new Dictionary<string, string>(shared)
         {

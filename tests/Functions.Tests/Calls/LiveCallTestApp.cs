@@ -9,6 +9,7 @@ using AgentOS.Voice.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOS.Voice.Functions.Tests.Calls;
@@ -23,6 +24,7 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string FunctionsBase = "https://voice.test";
     public const string RelayBase = "wss://relay.test";
+    public const string TicketSecret = "live-calls-test-ticket-secret-not-a-secret";
 
     private LiveCallTestApp(FunctionsAppFactory app, FakeTwilioApi twilio)
     {
@@ -38,6 +40,13 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
     public ICallStore Calls => App.Services.GetRequiredService<ICallStore>();
     public ICallContextStore Contexts => App.Services.GetRequiredService<ICallContextStore>();
 
+    /// <summary>The ticket on a ConversationRelay URL from our TwiML, as RelayHost (same secret) would read it; null when it opens nothing.</summary>
+    public RelayTicket? TicketOf(string agentId, string relayUrl)
+    {
+        var query = QueryHelpers.ParseQuery(new Uri(relayUrl).Query);
+        return App.Services.GetRequiredService<RelayTickets>().Check(agentId, new QueryCollection(query), out _);
+    }
+
     public static async Task<LiveCallTestApp> StartAsync(AzuriteFixture azurite)
     {
         var twilio = await FakeTwilioApi.StartAsync();
@@ -49,6 +58,7 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
             ["Twilio:CallsPerSecond"] = "1000",
             ["PublicUrls:FunctionsBaseUrl"] = FunctionsBase,
             ["PublicUrls:RelayBaseUrl"] = RelayBase,
+            ["RelayTickets:Secret"] = TicketSecret,
             ["LiveCalls:TransferTimeoutSeconds"] = "25",
         });
         return new LiveCallTestApp(app, twilio);

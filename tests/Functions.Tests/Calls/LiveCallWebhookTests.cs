@@ -48,7 +48,10 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal("POST", (string?)connect.Attribute("method"));
         var relay = Assert.Single(connect.Elements());
         Assert.Equal("ConversationRelay", relay.Name.LocalName);
-        Assert.Equal($"{LiveCallTestApp.RelayBase}/agents/{agent.Id}/ws", (string?)relay.Attribute("url"));
+        var url = (string)relay.Attribute("url")!;
+        Assert.StartsWith($"{LiveCallTestApp.RelayBase}/agents/{agent.Id}/ws?", url);
+        Assert.Equal((sid, 1), _t.TicketOf(agent.Id, url) is { } ticket ? (ticket.CallId, ticket.Attempt) : default);
+        Assert.Null(_t.TicketOf("another-agent", url));
         Assert.Equal("Hello, this is the front desk.", (string?)relay.Attribute("welcomeGreeting"));
         Assert.Equal("en-GB", (string?)relay.Attribute("language"));
         Assert.Equal("voice-en", (string?)relay.Attribute("voice"));
@@ -235,6 +238,9 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var connect = retry.Elements().Last();
         Assert.EndsWith($"relay-action?callId={sid}&attempt=2", (string?)connect.Attribute("action"));
         Assert.Contains(connect.Descendants(), e => (string?)e.Attribute("name") == "callId" && (string?)e.Attribute("value") == sid);
+        // The new session gets a ticket of its own: the first one's was used by its socket.
+        var url = (string)connect.Descendants().Single(e => e.Name.LocalName == "ConversationRelay").Attribute("url")!;
+        Assert.Equal((sid, 2), _t.TicketOf(agent.Id, url) is { } ticket ? (ticket.CallId, ticket.Attempt) : default);
         Assert.Equal(CallState.InProgress, (await _t.Calls.GetCallAsync(sid))!.State);
 
         var giveUp = await RelayActionAsync(agent.Id, sid, 2, failure);

@@ -38,6 +38,7 @@ public sealed class OutcomeFunctionsTests : IClassFixture<AzuriteFixture>, IAsyn
             ["Twilio:AuthToken"] = "test-auth-token-not-a-secret",
             ["PublicUrls:FunctionsBaseUrl"] = "https://voice.test",
             ["PublicUrls:RelayBaseUrl"] = "wss://relay.test",
+            ["RelayTickets:Secret"] = "test-relay-ticket-secret-not-a-secret",
             ["AgentEndpoints:AllowLoopback"] = "true",
             ["Outcomes:RequestDelay"] = "00:00:00",
         });

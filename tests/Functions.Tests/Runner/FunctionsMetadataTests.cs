@@ -26,6 +26,7 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
             ["Twilio:AuthToken"] = "test-auth-token-not-a-secret",
             ["PublicUrls:FunctionsBaseUrl"] = "https://voice.test",
             ["PublicUrls:RelayBaseUrl"] = "wss://relay.test",
+            ["RelayTickets:Secret"] = "test-relay-ticket-secret-not-a-secret",
         });
 
     public void Dispose() => _app.Dispose();
