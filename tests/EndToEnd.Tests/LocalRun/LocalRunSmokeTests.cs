@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using AgentOS.Voice.TestSupport;
-
 namespace AgentOS.Voice.EndToEnd.Tests.LocalRun;
 
 /// <summary>
@@ -12,36 +9,13 @@ public class LocalRunSmokeTests
     [Fact]
     public async Task Dev_run_smoke_completes_a_live_call_and_a_voice_message()
     {
-        var runner = Path.Combine(RepoPaths.Root, "tools", "DevRunner", "bin", BuildConfiguration(), "net10.0", "dev-runner.dll");
-        Assert.True(File.Exists(runner), $"{runner} was not built");
-        var data = Directory.CreateTempSubdirectory("agentos-devrun-");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        foreach (var argument in new[] { runner, "--smoke", "--quiet", "--port-base", FreePort.Run(6).ToString(), "--data", data.FullName })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        await using var run = DevRunnerProcess.Start("--smoke", "--quiet");
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-        }
+        var exited = await run.WaitForExitAsync(TimeSpan.FromMinutes(4));
 
-        var log = await output + await errors;
-        data.Delete(recursive: true);
-        Assert.True(process.ExitCode == 0, $"dev-runner --smoke exited {process.ExitCode}:\n{log}");
-        Assert.Contains("Demo agent 'demo'", log, StringComparison.Ordinal);
-        Assert.Matches(@"Message \S+: completed", log);
+        Assert.True(exited, $"dev-runner --smoke did not finish within 4 minutes:\n{run.Log}");
+        Assert.True(run.ExitCode == 0, $"dev-runner --smoke exited {run.ExitCode}:\n{run.Log}");
+        Assert.Contains("Demo agent 'demo'", run.Log, StringComparison.Ordinal);
+        Assert.Matches(@"Message \S+: completed", run.Log);
     }
-
-    // The runner is built in the same configuration as this test assembly (bin/<Configuration>/net10.0/).
-    private static string BuildConfiguration() =>
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 }

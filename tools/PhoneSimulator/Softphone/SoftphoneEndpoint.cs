@@ -91,8 +91,9 @@ internal static partial class SoftphoneEndpoint
                 }
             }
 
-            // Let the browser hear how the call ended before the socket closes.
-            await Task.WhenAny(reportEnd, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+            // Let the browser hear how the call ended before the socket closes: a handed-off call goes on to its
+            // transfer (a simulated 5 s) after the caller's side of the session is over.
+            await Task.WhenAny(reportEnd, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
             _outbox.Writer.TryComplete();
             await pump;
             if (browser.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -132,13 +132,15 @@ export class LiveCalls {
         card.transcript.append(line('caller', d.text));
         break;
       case 'turn.agent.streaming': {
-        const turn = this.agentTurn(card, d.index);
+        // Pieces of a model answer carry its answer number; the transcript index comes with done.
+        const turn = this.agentTurn(card, `a${d.answer}`);
         turn.text.append(d.text);
         turn.el.classList.add('streaming');
         break;
       }
       case 'turn.agent.done': {
-        const turn = this.agentTurn(card, d.index);
+        // Lines said without the model (greeting, keypad, hand-off) have no answer number and arrive only as done.
+        const turn = this.agentTurn(card, d.answer != null ? `a${d.answer}` : `i${d.index}`);
         turn.el.classList.remove('streaming');
         if (d.interrupted) {
           turn.el.classList.add('interrupted');
@@ -157,9 +159,12 @@ export class LiveCalls {
       case 'tool.called':
         card.transcript.append(line('tool', `${d.name}${d.failed ? ' (failed)' : ''}${typeof d.durationMs === 'number' ? ` ${Math.round(d.durationMs)} ms` : ''}`));
         break;
-      case 'handoff':
-        card.transcript.append(line('handoff', `handed off to a person${d.reason ? `: ${d.reason}` : ''}`));
+      case 'handoff': {
+        let reason = null;
+        try { reason = JSON.parse(d.data ?? 'null')?.reasonCode; } catch { /* not JSON: no reason to show */ }
+        card.transcript.append(line('handoff', `handed off to a person${reason ? `: ${reason}` : ''}`));
         break;
+      }
       case 'ended':
         card.state.replaceWith(card.state = badge(`ended: ${d.reason}`, ''));
         card.el.classList.add('ended');
@@ -169,14 +174,14 @@ export class LiveCalls {
     }
   }
 
-  agentTurn(card, index) {
-    let turn = card.agentTurns.get(index);
+  agentTurn(card, key) {
+    let turn = card.agentTurns.get(key);
     if (!turn) {
       const text = h('span', { class: 'text' });
       const meta = h('span', { class: 'meta' });
-      const el = h('li', { class: 'turn agent', dataset: { index } }, h('span', { class: 'who' }, 'agent'), text, meta);
+      const el = h('li', { class: 'turn agent' }, h('span', { class: 'who' }, 'agent'), text, meta);
       turn = { el, text, meta };
-      card.agentTurns.set(index, turn);
+      card.agentTurns.set(key, turn);
       card.transcript.append(el);
     }
 

@@ -37,6 +37,7 @@ export async function softphoneScreen(config, agentId) {
 
   let socket = null;
   let agentTurn = null;
+  let ended = false;
   const controls = [say, sayButton, interrupt, hangup, ...keys];
   const setState = (text, kind) => state.replaceChildren(badge(text, kind));
   const enable = (on) => controls.forEach((c) => { c.disabled = !on; });
@@ -62,6 +63,7 @@ export async function softphoneScreen(config, agentId) {
         break;
       case 'error': line('error', m.message, 'handoff'); break;
       case 'ended':
+        ended = true;
         setState(`ended: ${m.status}`, '');
         enable(false);
         call.disabled = false;
@@ -93,12 +95,18 @@ export async function softphoneScreen(config, agentId) {
 
   call.addEventListener('click', () => {
     transcript.replaceChildren();
+    ended = false;
     call.disabled = true;
     setState('dialling', 'live');
     const query = new URLSearchParams({ agentId, to: agent.phoneNumber, from: '+15550000123' });
     socket = new WebSocket(`${config.softphoneUrl}?${query}`);
     socket.addEventListener('message', (e) => onMessage(JSON.parse(e.data)));
-    socket.addEventListener('close', () => { enable(false); call.disabled = false; socket = null; });
+    socket.addEventListener('close', () => {
+      enable(false);
+      call.disabled = false;
+      socket = null;
+      if (!ended) setState('disconnected', 'warn');
+    });
     socket.addEventListener('error', () => line('error', 'The phone simulator could not be reached.', 'handoff'));
   });
   hangup.addEventListener('click', () => send({ type: 'hangup' }));

@@ -1,0 +1,124 @@
+using System.Text.RegularExpressions;
+using AgentOS.Voice.EndToEnd.Tests.LocalRun;
+using AgentOS.Voice.TestSupport;
+using Microsoft.Playwright;
+
+namespace AgentOS.Voice.EndToEnd.Tests.Browser;
+
+/// <summary>
+/// The console in Debian's Chromium (Playwright, no browser download) against a whole local run: the dev runner's
+/// Azurite, Functions app, RelayHost and phone simulator as real processes. Screenshots of each screen go to
+/// TestResults/console-screens (not committed).
+/// </summary>
+public sealed class ConsoleBrowserTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private const string ApiKey = "local-dev-management-key";
+    private const string AgentId = "pw-desk";
+
+    private static readonly string Screens = Path.Combine(RepoPaths.Root, "TestResults", "console-screens");
+
+    private DevRunnerProcess _run = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium (./dev test installs it)");
+        _run = DevRunnerProcess.Start("--quiet");
+        await _run.WaitForOutputAsync("AgentOS Voice is running locally", TimeSpan.FromMinutes(3));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+        Directory.CreateDirectory(Screens);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _run.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_operator_creates_an_agent_calls_it_from_the_softphone_and_finds_the_call_in_the_history()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        page.SetDefaultTimeout(30_000);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        // Sign in once; the agents list shows the demo agent the runner seeded.
+        await page.GotoAsync($"{_run.FunctionsUrl}/console/");
+        await page.FillAsync("#key", ApiKey);
+        await page.ClickAsync("button[type=submit]");
+        await Expect(page.Locator("[data-agent-id=demo]")).ToBeVisibleAsync();
+        await ShotAsync(page, "1-agents");
+
+        // Create an agent: a bad number is refused beside its field, then fixed.
+        await page.ClickAsync("text=New agent");
+        await page.FillAsync("#f-id", AgentId);
+        await page.FillAsync("#f-name", "Playwright desk");
+        await page.FillAsync("#f-phoneNumber", "555-0100");
+        await page.FillAsync("#f-transferNumber", "+15550000999");
+        await page.FillAsync("#f-script", """
+            [
+              {"whenCallerSays": "story", "reply": "Once upon a time there was a small clinic on a hill, and every morning the doctor walked up the long road with a bag of apples for the patients who came early."},
+              {"whenCallerSays": null, "reply": "Hello from the Playwright desk. How can I help?"}
+            ]
+            """);
+        await page.ClickAsync("text=Create agent");
+        await Expect(page.Locator("#f-phoneNumber-error")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#f-phoneNumber")).ToHaveAttributeAsync("aria-invalid", "true");
+        await ShotAsync(page, "2-agent-errors");
+        await page.FillAsync("#f-phoneNumber", "+15550000777");
+        await page.ClickAsync("text=Create agent");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Edit Playwright desk");
+
+        // Call it from the softphone: the answer streams, an answer is interrupted, 0 hands off, the call ends.
+        await page.GotoAsync($"{_run.FunctionsUrl}/console/#/softphone/{AgentId}");
+        await page.ClickAsync("#call");
+        await Expect(page.Locator("#phone-state")).ToHaveTextAsync("connected");
+        await page.FillAsync("#say", "hello there");
+        await page.PressAsync("#say", "Enter");
+        await Expect(page.Locator("#phone-transcript .turn.agent").Last).ToHaveTextAsync(new Regex("Hello from the Playwright desk"));
+        await page.FillAsync("#say", "tell me a story");
+        await page.PressAsync("#say", "Enter");
+        var story = page.Locator("#phone-transcript .turn.agent.streaming");
+        await Expect(story).ToHaveTextAsync(new Regex("Once upon"));
+        await page.ClickAsync("#interrupt");
+        await Expect(page.Locator("#phone-transcript .turn.agent.interrupted")).ToHaveCountAsync(1);
+        await ShotAsync(page, "3-softphone");
+        await page.ClickAsync("[data-key='0']");
+        await Expect(page.Locator("#phone-transcript")).ToContainTextAsync("Handed off to a person");
+        await page.ClickAsync("#hangup");
+        await Expect(page.Locator("#phone-state")).ToHaveTextAsync(new Regex("^ended"), new() { Timeout = 60_000 });
+        await ShotAsync(page, "4-softphone-ended");
+
+        // The call is in the history, newest first, with its transcript.
+        await page.GotoAsync($"{_run.FunctionsUrl}/console/#/history/{AgentId}");
+        var row = page.Locator("section[aria-label=Calls] li.row").First;
+        await Expect(row).ToBeVisibleAsync();
+        await ShotAsync(page, "5-history");
+        await row.Locator("a").ClickAsync();
+        var transcript = page.Locator("ol.transcript");
+        await Expect(transcript.Locator(".turn.caller").First).ToHaveTextAsync(new Regex("hello there"));
+        await Expect(transcript.Locator(".turn.agent.interrupted")).ToHaveCountAsync(1);
+        await Expect(transcript).ToContainTextAsync("Hello from the Playwright desk");
+        await ShotAsync(page, "6-call");
+
+        // The live view and a phone-sized window render without script errors.
+        await page.GotoAsync($"{_run.FunctionsUrl}/console/#/live/{AgentId}");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Live calls");
+        await ShotAsync(page, "7-live");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync($"{_run.FunctionsUrl}/console/#/agents");
+        await Expect(page.Locator($"[data-agent-id={AgentId}]")).ToBeVisibleAsync();
+        await ShotAsync(page, "8-agents-phone");
+        Assert.Empty(errors);
+    }
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    private static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screens, name + ".png"), FullPage = true });
+}
