@@ -230,6 +230,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         var call = new CallStart
         {
             CallId = callId,
+            Attempt = ticket.Attempt,
             CallSid = setup.CallSid,
             Direction = setup.Direction,
             From = setup.From,

@@ -249,6 +249,36 @@ public sealed class RelayConversationTests(AzuriteFixture azurite) : IDisposable
         await twilio.Socket.SendAsync(bytes.AsMemory(10), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_retried_session_adds_its_turns_to_the_transcript_and_leaves_the_first_sessions_alone()
+    {
+        var agent = _host.AddAgent(a => a with { Greeting = "Hello!" });
+        _host.Models.For(agent).Reply("First answer.").Reply("Second answer.");
+        var callId = "c-" + Guid.NewGuid().ToString("n")[..8];
+        await using (var first = await _host.ConnectAsync(agent.Id, callId: callId))
+        {
+            await first.SetupAsync();
+            await first.PromptAsync("One?");
+            await first.ReceiveAnswerAsync();
+        }
+
+        await WaitForTranscript(callId, t => t.Count == 3);
+        await Eventually.True(() => _host.Services.GetRequiredService<RelaySessionRegistry>().LiveSessions == 0, "the first session ended");
+
+        // Twilio reported the first session failed; relay-action answered with the TwiML of session 2.
+        await using (var second = await _host.ConnectAsync(agent.Id, callId: callId, query: _host.Ticket(agent.Id, callId, attempt: 2)))
+        {
+            await second.SetupAsync();
+            await second.PromptAsync("Two?");
+            await second.ReceiveAnswerAsync();
+        }
+
+        var transcript = await WaitForTranscript(callId, t => t.Count == 6);
+        Assert.Equal(
+            [(1, 0, "Hello!"), (1, 1, "One?"), (1, 2, "First answer."), (2, 0, "Hello!"), (2, 1, "Two?"), (2, 2, "Second answer.")],
+            transcript.Select(t => (t.Attempt, t.Index, t.Text)));
+    }
+
     private async Task<IReadOnlyList<TranscriptTurn>> WaitForTranscript(string callId, Func<IReadOnlyList<TranscriptTurn>, bool> done)
     {
         IReadOnlyList<TranscriptTurn> turns = [];

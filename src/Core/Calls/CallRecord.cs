@@ -54,6 +54,9 @@ public sealed record TranscriptTurn
 
     /// <summary>0 is the greeting; an interrupted turn is rewritten under the same index.</summary>
     public required int Index { get; init; }
+
+    /// <summary>The call's ConversationRelay session the turn was said in; each session counts its turns from 0.</summary>
+    public int Attempt { get; init; } = 1;
     public required TurnRole Role { get; init; }
     public required string Text { get; init; }
     public bool Interrupted { get; init; }

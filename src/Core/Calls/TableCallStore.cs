@@ -10,7 +10,7 @@ namespace AgentOS.Voice.Calls;
 
 /// <summary>
 /// Calls in one table ("{prefix}calls"), partitioned by call id so a call's record, its outbound context and its
-/// transcript are read with one partition query: row "call", row "context", rows "turn-000001"…. Each agent's calls
+/// transcript are read with one partition query: row "call", row "context", rows "turn-000001"… (a retried relay session's "turn-02-000000"…). Each agent's calls
 /// are listed newest first through the index table "{prefix}callsbyagent" (<see cref="AgentTimeIndex"/>, keyed by the
 /// call's start).
 /// </summary>
@@ -102,9 +102,10 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken);
-        var e = new TableEntity(turn.CallId, TurnKey(turn.Index))
+        var e = new TableEntity(turn.CallId, TurnKey(turn.Attempt, turn.Index))
         {
             ["Index"] = turn.Index,
+            ["Attempt"] = turn.Attempt,
             ["Role"] = turn.Role.ToString(),
             ["Text"] = turn.Text,
             ["Interrupted"] = turn.Interrupted,
@@ -153,6 +154,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             {
                 CallId = callId,
                 Index = e.GetInt32("Index") ?? 0,
+                Attempt = e.GetInt32("Attempt") ?? 1,
                 Role = Enum.Parse<TurnRole>(e.GetString("Role") ?? nameof(TurnRole.Caller)),
                 Text = e.GetString("Text") ?? string.Empty,
                 Interrupted = e.GetBoolean("Interrupted") ?? false,
@@ -165,7 +167,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             });
         }
 
-        return turns.OrderBy(t => t.Index).ToList();
+        return turns.OrderBy(t => t.Attempt).ThenBy(t => t.Index).ToList();
     }
 
     public async Task SaveAsync(CallContext context, CancellationToken cancellationToken = default)
@@ -204,7 +206,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         };
     }
 
-    private static string TurnKey(int index) => TurnPrefix + index.ToString("D6", CultureInfo.InvariantCulture);
+    // A retried session counts from 0 again, so its turns get keys of their own ("turn-02-000000"); the first session's
+    // keep the form rows had before sessions were told apart, so stored transcripts read the same.
+    private static string TurnKey(int attempt, int index) => TurnPrefix
+        + (attempt == 1 ? string.Empty : attempt.ToString("D2", CultureInfo.InvariantCulture) + "-")
+        + index.ToString("D6", CultureInfo.InvariantCulture);
 
     private async Task<TableEntity?> Find(string callId, string rowKey, CancellationToken cancellationToken)
     {

@@ -30,6 +30,12 @@ public sealed record CallStart
     public string From { get; init; } = string.Empty;
     public string To { get; init; } = string.Empty;
 
+    /// <summary>
+    /// Which ConversationRelay session of the call this is (1 first; Twilio starts another after a failed one): a retried
+    /// session's turns are stored beside the earlier session's, not over them.
+    /// </summary>
+    public int Attempt { get; init; } = 1;
+
     /// <summary>The W3C traceparent of the webhook that connected the call, so the call's span continues its trace; null when none came.</summary>
     public string? TraceParent { get; init; }
 

@@ -47,6 +47,7 @@ public sealed partial class ConversationSession
     {
         CallId = _call.CallId,
         Index = turn.Index,
+        Attempt = _call.Attempt,
         Role = turn.Role,
         Text = turn.Text,
         Interrupted = turn.Interrupted,
