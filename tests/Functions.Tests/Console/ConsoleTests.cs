@@ -125,6 +125,33 @@ public sealed partial class ConsoleTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
     }
 
+    [Fact]
+    public async Task A_stored_recording_plays_for_the_key_holder_only()
+    {
+        var agent = await _t.AddAgentAsync();
+        var pcm = Enumerable.Range(0, 400).Select(i => (short)(i * 50)).ToArray();
+        var storage = _t.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOS.Voice.Storage.StorageOptions>>().Value;
+        var container = _t.App.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>()
+            .GetBlobContainerClient(AgentOS.Voice.Storage.StorageNames.Prefixed(storage, AgentOS.Voice.Outcomes.OutcomeRecordings.ContainerName));
+        await container.CreateIfNotExistsAsync();
+        await container.GetBlobClient(AgentOS.Voice.Outcomes.OutcomeRecordings.BlobName(agent.Id, "msg_recorded"))
+            .UploadAsync(new BinaryData(WavFile.WritePcm16(pcm, 8000)));
+        var store = _t.App.Services.GetRequiredService<IVoiceMessageStore>();
+        var now = DateTimeOffset.UtcNow;
+        await store.AddAsync(new VoiceMessage { Id = "msg_recorded", AgentId = agent.Id, To = "+14155550123", Text = "Hi", CreatedAt = now });
+        await store.AddAsync(new VoiceMessage { Id = "msg_unrecorded", AgentId = agent.Id, To = "+14155550123", Text = "Hi", CreatedAt = now });
+        using var api = _t.App.CreateManagementClient();
+
+        using var recording = await api.GetAsync($"/api/agents/{agent.Id}/messages/msg_recorded/recording");
+        using var none = await api.GetAsync($"/api/agents/{agent.Id}/messages/msg_unrecorded/recording");
+        using var noKey = await _t.Client.GetAsync($"/api/agents/{agent.Id}/messages/msg_recorded/recording");
+
+        Assert.Equal(HttpStatusCode.OK, recording.StatusCode);
+        Assert.Equal(pcm, WavFile.Read(await recording.Content.ReadAsByteArrayAsync()).ToPcm16());
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+    }
+
     // src="…", href="…" (not #/ links or absolute URLs) and module imports: from './x.js', import('./x.js').
     [GeneratedRegex("""(?:src|href)="(?<path>(?!#|https?:|/)[^"]+)"|from '(?<path>\./[^']+)'|import\('(?<path>\./[^']+)'\)""")]
     private static partial Regex References();

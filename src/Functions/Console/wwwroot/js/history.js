@@ -143,26 +143,28 @@ export async function messageScreen(agentId, messageId) {
     return;
   }
 
-  const audio = h('div', { class: 'audio' });
   const stop = [];
-  if (['queued', 'rendering'].includes(m.state) && !m.callSid) {
-    audio.append(h('p', { class: 'muted' }, 'Not rendered yet.'));
-  } else {
-    const play = h('button', { type: 'button' }, 'Load audio');
-    play.addEventListener('click', async () => {
-      play.disabled = true;
+  // <audio src> cannot send the key, so the bytes are fetched and played from a blob URL.
+  const player = (what, label) => {
+    const box = h('div', { class: 'audio' });
+    const load = h('button', { type: 'button' }, `Load ${label}`);
+    load.addEventListener('click', async () => {
+      load.disabled = true;
       try {
-        // <audio src> cannot send the key, so the bytes are fetched and played from a blob URL.
-        const response = await api(`/api/agents/${enc(agentId)}/messages/${enc(messageId)}/audio`, { raw: true });
+        const response = await api(`/api/agents/${enc(agentId)}/messages/${enc(messageId)}/${what}`, { raw: true });
         const url = URL.createObjectURL(await response.blob());
         stop.push(() => URL.revokeObjectURL(url));
-        audio.replaceChildren(h('audio', { controls: true, src: url, 'aria-label': 'Rendered message audio' }));
+        box.replaceChildren(h('audio', { controls: true, src: url, 'aria-label': label }));
       } catch (e) {
-        audio.replaceChildren(errorBox(e));
+        box.replaceChildren(errorBox(e));
       }
     });
-    audio.append(play);
-  }
+    box.append(load);
+    return box;
+  };
+  const audio = ['queued', 'rendering'].includes(m.state) && !m.callSid
+    ? h('p', { class: 'muted' }, 'Not rendered yet.')
+    : player('audio', 'rendered message');
 
   show(
     h('p', {}, h('a', { href: `#/history/${enc(agentId)}` }, '← History')),
@@ -179,6 +181,7 @@ export async function messageScreen(agentId, messageId) {
       m.recordingUrl ? [h('dt', {}, 'Recording'), h('dd', {}, `${formatSeconds(m.recordingDurationSeconds)} at Twilio (${m.recordingSid})`)] : null,
       h('dt', {}, 'Message id'), h('dd', {}, h('code', {}, m.id))),
     h('h2', {}, 'Audio'), audio,
+    m.recordingUrl ? [h('h2', {}, 'Recording'), player('recording', 'recorded answer')] : null,
     h('h2', {}, 'State history'),
     h('table', { class: 'history' },
       h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'State'), h('th', {}, 'Detail'))),
