@@ -1,5 +1,6 @@
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Webhooks;
@@ -27,6 +28,8 @@ public static class RelayHostServiceCollectionExtensions
         services.AddOutcomeRequests(configuration);
         services.AddRelayTickets();
         services.AddSingleton<RelayTicketLedger>();
+        // Before the drain: hosted services stop in reverse order, so the publisher sends the drained calls' last events.
+        services.AddVoiceEvents(configuration);
         services.AddSingleton<RelaySessionRegistry>();
         services.AddSingleton<RelayServices>();
         services.AddHostedService<RelayDrainService>();

@@ -1,6 +1,7 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
@@ -29,7 +30,8 @@ internal sealed class RelayServices(
     IAgentToolClient tools,
     OutcomeRequests outcomes,
     RelayTickets tickets,
-    RelayTicketLedger usedTickets)
+    RelayTicketLedger usedTickets,
+    VoiceEventPublisher events)
 {
     public TwilioRequestValidator Validator { get; } = validator;
 
@@ -62,6 +64,9 @@ internal sealed class RelayServices(
 
     /// <summary>Tickets already used on this replica.</summary>
     public RelayTicketLedger UsedTickets { get; } = usedTickets;
+
+    /// <summary>Live call events (disabled without a Web PubSub setting).</summary>
+    public VoiceEventPublisher Events { get; } = events;
 
     public ILogger Logger { get; } = loggers.CreateLogger("AgentOS.Voice.RelayHost.Relay");
 }

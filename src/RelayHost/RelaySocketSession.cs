@@ -239,7 +239,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             TraceParent = setup.CustomParameters.GetValueOrDefault(VoiceTelemetry.TraceParentParameter),
         };
         LogStarted(call.CallId, agent.Id, setup.CallSid);
-        return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger, relay.Tools);
+        return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger, relay.Tools, relay.Events);
     }
 
     private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description)

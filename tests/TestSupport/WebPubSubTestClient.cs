@@ -10,6 +10,7 @@ namespace AgentOS.Voice.TestSupport;
 public sealed class WebPubSubTestClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
+    private long _nextAckId = 1000;
 
     public string ConnectionId { get; private set; } = "";
 
@@ -41,6 +42,54 @@ public sealed class WebPubSubTestClient : IAsyncDisposable
             {
                 return frame;
             }
+        }
+    }
+
+    /// <summary>Joins <paramref name="group"/> and fails unless the service acks it.</summary>
+    public async Task JoinAsync(string group)
+    {
+        var ackId = (ulong)Interlocked.Increment(ref _nextAckId);
+        var ack = await SendForAckAsync(new { type = "joinGroup", group, ackId }, ackId);
+        Assert.True(ack.GetProperty("success").GetBoolean(), $"joining {group}: {ack}");
+    }
+
+    /// <summary>
+    /// CloudEvents from the messages received (each message's data is a batch, a JSON array) until
+    /// <paramref name="until"/> matches one; fails after 15 s without it.
+    /// </summary>
+    public async Task<List<JsonElement>> ReceiveEventsUntilAsync(Func<JsonElement, bool> until)
+    {
+        var events = new List<JsonElement>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            JsonElement frame;
+            try
+            {
+                frame = await ReceiveAsync(TimeSpan.FromSeconds(15));
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("The awaited event did not come; received: " + string.Join(", ", events.Select(e => e.GetProperty("type").GetString())));
+                throw;
+            }
+
+            if (frame.GetProperty("type").GetString() != "message")
+            {
+                continue;
+            }
+
+            foreach (var cloudEvent in frame.GetProperty("data").EnumerateArray())
+            {
+                events.Add(cloudEvent.Clone());
+                if (until(cloudEvent))
+                {
+                    return events;
+                }
+            }
+
+            Assert.False(deadline.IsCancellationRequested, "The awaited event did not come in 15 s; received: "
+                + string.Join(", ", events.Select(e => e.GetProperty("type").GetString())));
         }
     }
 

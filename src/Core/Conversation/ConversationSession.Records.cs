@@ -17,6 +17,12 @@ public sealed partial class ConversationSession
         }
 
         Persist(turn, g.FirstTokenMs, g.Tokens);
+        if (_events is not null)
+        {
+            g.Stream?.Flush();
+            _events.AgentTurnDone(turn.Index, g.Id, g.Spoken.ToString(), interrupted, interrupted ? heard : null, g.FirstTokenMs, g.Tokens);
+        }
+
         if (g.Activity is { } span)
         {
             span.SetTag("agentos.turn.tokens", g.Tokens);
@@ -35,6 +41,23 @@ public sealed partial class ConversationSession
         }
 
         Persist(turn, firstTokenMs: null, tokens: 0, http);
+        switch (role)
+        {
+            case TurnRole.Caller:
+                _events?.CallerTurn(turn.Index, text);
+                break;
+            case TurnRole.Agent:
+                _events?.AgentTurnDone(turn.Index, null, text, interrupted: false, null, null, 0);
+                break;
+            case TurnRole.Tool when _events is not null:
+                // What the answer said before the tool ran goes out first, so the console shows them in order.
+                Generation? current;
+                lock (_sync) current = _current;
+                current?.Stream?.Flush();
+                _events.ToolCalled(tool?.Name ?? text, http?.Failed ?? false, http?.ElapsedMs);
+                break;
+        }
+
         return turn;
     }
 
@@ -62,6 +85,7 @@ public sealed partial class ConversationSession
     private void Finish(string reason, string? handoffData)
     {
         CallRecord record;
+        int turns;
         lock (_sync)
         {
             if (_ended && _record.State == CallState.Ended)
@@ -72,9 +96,11 @@ public sealed partial class ConversationSession
             _ended = true;
             _record = _record with { State = CallState.Ended, EndedAt = _time.GetUtcNow(), EndReason = reason, HandoffData = handoffData };
             record = _record;
+            turns = _nextIndex;
         }
 
         _recorder.Record(record);
+        _events?.Ended(record, turns);
         if (reason == CallEndReasons.HandedOff)
         {
             VoiceTelemetry.Handoffs.Add(1);

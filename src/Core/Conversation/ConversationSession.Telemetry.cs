@@ -40,6 +40,9 @@ public sealed partial class ConversationSession
         /// <summary>The turn's span (prompt to last token), null when nobody listens.</summary>
         public Activity? Activity;
 
+        /// <summary>The answer's streaming events, null when events are off.</summary>
+        public Events.AnswerStream? Stream;
+
         /// <summary>Set after a tool ran mid-answer: the model's next text needs a space from what was already said.</summary>
         public bool SpaceBeforeNext;
 

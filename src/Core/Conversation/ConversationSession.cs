@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Llm;
 using Microsoft.Extensions.AI;
@@ -30,6 +31,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private readonly ConversationHistory _history;
     private readonly ConversationToolRunner _tools;
     private readonly IAgentToolClient? _toolClient;
+    private readonly CallEvents? _events;
     private readonly SemaphoreSlim _emit = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _sync = new();
@@ -44,7 +46,8 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     public ConversationSession(
         Agent agent, CallStart call, IChatClient chat, ICallOutput output, ICallRecorder recorder,
-        ConversationOptions options, TimeProvider time, ILogger logger, IAgentToolClient? toolClient = null)
+        ConversationOptions options, TimeProvider time, ILogger logger, IAgentToolClient? toolClient = null,
+        VoiceEventPublisher? events = null)
     {
         _agent = agent;
         _call = call;
@@ -55,6 +58,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
         _time = time;
         _logger = logger;
         _toolClient = toolClient;
+        _events = CallEvents.For(events, agent.Id, call.CallId, time);
         var shared = PerAgentOf(agent);
         _chatOptions = shared.ChatOptions;
         _history = new ConversationHistory(
@@ -71,6 +75,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
             StartedAt = time.GetUtcNow(),
         };
         _recorder.Record(_record);
+        _events?.Started(_record);
         StartCallActivity(call);
 
         // ConversationRelay speaks the greeting itself; the history must still show it as the agent's first turn.
@@ -142,11 +147,13 @@ public sealed partial class ConversationSession : IAsyncDisposable
                     if (rewritten is not null)
                     {
                         Persist(rewritten, firstTokenMs: null, tokens: 0);
+                        _events?.AgentTurnDone(rewritten.Index, null, rewritten.Text, interrupted: true, interrupted.HeardText, null, 0);
                     }
                 }
 
                 break;
             case KeyPressed key:
+                _events?.KeyPressed(key.Key);
                 await HandleKeyAsync(key.Key);
                 break;
             case TransportError error:
@@ -170,6 +177,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
         {
             g.Id = ++_generationId;
             _current = g;
+            g.Stream = _events?.Answer(g.Id);
             g.Task = Task.Run(() => RunGenerationAsync(g));
         }
 
@@ -341,10 +349,12 @@ public sealed partial class ConversationSession : IAsyncDisposable
                 }
 
                 g.Spoken.Append(text);
+                g.Stream?.Append(text); // after the send: gathering for events never holds a token back
             }
 
             if (last)
             {
+                g.Stream?.Flush();
                 g.Activity?.AddEvent(new ActivityEvent("last_token"));
             }
 

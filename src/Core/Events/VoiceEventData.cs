@@ -12,16 +12,19 @@ public sealed record CallStatusData(string CallSid, string Direction, string Sta
 public sealed record CallerTurnData(int Index, string Text);
 
 /// <summary>
-/// <c>call.turn.agent.streaming</c>: the next piece of the agent's answer, tokens coalesced per sentence or per
-/// interval; <c>Seq</c> counts pieces within the turn from 0 so a console can detect a gap.
+/// <c>call.turn.agent.streaming</c>: the next piece of a model answer, tokens coalesced per sentence or per interval.
+/// <c>Answer</c> identifies the model answer within the call (increasing, not consecutive); <c>Seq</c> counts pieces within it from 0, so a console
+/// can see a gap. The transcript index is not known until the answer ends (tools may take indexes meanwhile).
 /// </summary>
-public sealed record AgentTurnStreamingData(int Index, int Seq, string Text);
+public sealed record AgentTurnStreamingData(long Answer, int Seq, string Text);
 
 /// <summary>
-/// <c>call.turn.agent.done</c>: the turn as the caller heard it. <c>Text</c> is what was sent; when interrupted,
-/// <c>HeardText</c> is what the caller heard before cutting in (null when unknown or not interrupted).
+/// <c>call.turn.agent.done</c>: an agent turn as it ended. <c>Text</c> is what was sent; when interrupted,
+/// <c>HeardText</c> is what the caller heard before cutting in. <c>Answer</c> is null for text said without the model
+/// (greeting, keypad menu, hand-off and goodbye lines).
 /// </summary>
-public sealed record AgentTurnDoneData(int Index, string Text, bool Interrupted, string? HeardText, double? FirstTokenMs, int Tokens);
+public sealed record AgentTurnDoneData(
+    int Index, long? Answer, string Text, bool Interrupted, string? HeardText, double? FirstTokenMs, int Tokens);
 
 /// <summary><c>call.key.pressed</c>.</summary>
 public sealed record KeyPressedData(string Digits);
@@ -29,8 +32,8 @@ public sealed record KeyPressedData(string Digits);
 /// <summary><c>call.tool.called</c>: a tool ran (built-in or the agent's HTTP tool).</summary>
 public sealed record ToolCalledData(string Name, bool Failed, double? DurationMs);
 
-/// <summary><c>call.handoff</c>: the call is being transferred to a person; <c>Data</c> is the JSON handed to Twilio.</summary>
-public sealed record HandOffData(string? Reason, string? Data);
+/// <summary><c>call.handoff</c>: the call is being transferred to a person; <c>Data</c> is the JSON handed to Twilio (it holds the reason).</summary>
+public sealed record CallHandOffData(string? Data);
 
 /// <summary><c>call.ended</c>: why, how long, and the inputs its cost is computed from.</summary>
 public sealed record CallEndedData(string Reason, double DurationSeconds, long TokensIn, long TokensOut, long CharactersSpoken, int Turns);

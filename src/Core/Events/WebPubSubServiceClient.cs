@@ -5,7 +5,8 @@ using Azure.Core;
 namespace AgentOS.Voice.Events;
 
 /// <summary>
-/// The narrow slice of Web PubSub's data-plane REST API we use (protocols.md §5.1): send to a group. The Azure SDK for
+/// The narrow slice of Web PubSub's data-plane REST API we use (protocols.md §5.1): send to a group, and client access
+/// URLs for the negotiate endpoint. The Azure SDK for
 /// it is not served here. Requests carry an HS256 token we sign with the access key (aud = the request URL, one
 /// minute) or a Microsoft Entra token; failures come back as <see cref="WebPubSubRequestException"/>. No retries here:
 /// the publisher decides what to retry.
@@ -45,9 +46,46 @@ public sealed class WebPubSubServiceClient
     /// <summary>POST {endpoint}/api/hubs/{hub}/groups/{group}/:send with a JSON body; the service answers 202.</summary>
     public async Task SendToGroupAsync(string group, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
-        var url = $"{_options.Base}/api/hubs/{Uri.EscapeDataString(_options.Hub)}/groups/{Uri.EscapeDataString(group)}/:send?api-version={WebPubSubServiceClientOptions.ApiVersion}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(json) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var content = new ReadOnlyMemoryContent(json);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await PostAsync($"groups/{Uri.EscapeDataString(group)}/:send", content, $"the send to group '{group}'", cancellationToken);
+    }
+
+    /// <summary>
+    /// A client URL (wss:// for the service, ws:// for an http endpoint such as the local stand-in) whose token allows
+    /// <paramref name="roles"/> and expires after <paramref name="lifetime"/>. With an access key we sign it
+    /// (aud = {endpoint}/client/hubs/{hub}); with Entra ID the service makes it (<c>:generateToken</c>).
+    /// </summary>
+    public async Task<Uri> GetClientAccessUriAsync(IReadOnlyCollection<string> roles, TimeSpan lifetime, string? userId, CancellationToken cancellationToken)
+    {
+        var hub = Uri.EscapeDataString(_options.Hub);
+        string token;
+        if (_options.AccessKey is { } key)
+        {
+            var now = _time.GetUtcNow();
+            token = AccessKeyToken.Create(key, $"{_options.Base}/client/hubs/{hub}", now, now + lifetime, userId, roles);
+        }
+        else
+        {
+            var query = string.Concat(roles.Select(r => "&role=" + Uri.EscapeDataString(r)))
+                + $"&minutesToExpire={(int)Math.Ceiling(lifetime.TotalMinutes)}"
+                + (userId is null ? "" : "&userId=" + Uri.EscapeDataString(userId));
+            using var response = await PostAsync(":generateToken", null, "a client token", cancellationToken, query);
+            using var json = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            token = json.RootElement.GetProperty("token").GetString()
+                ?? throw new WebPubSubRequestException(response.StatusCode, "Web PubSub's :generateToken answered without a token.", null);
+        }
+
+        var scheme = _options.Endpoint.Scheme == "https" ? "wss" : "ws";
+        return new Uri($"{scheme}://{_options.Endpoint.Authority}/client/hubs/{hub}?access_token={Uri.EscapeDataString(token)}");
+    }
+
+    /// <summary>POST {endpoint}/api/hubs/{hub}/{path}; a response that is not a success becomes a typed error.</summary>
+    private async Task<HttpResponseMessage> PostAsync(
+        string path, HttpContent? content, string what, CancellationToken cancellationToken, string extraQuery = "")
+    {
+        var url = $"{_options.Base}/api/hubs/{Uri.EscapeDataString(_options.Hub)}/{path}?api-version={WebPubSubServiceClientOptions.ApiVersion}{extraQuery}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await ServiceTokenAsync(url, cancellationToken));
         HttpResponseMessage response;
         try
@@ -63,18 +101,20 @@ public sealed class WebPubSubServiceClient
             throw new WebPubSubRequestException(null, $"Web PubSub at {_options.Base} did not answer in time.", null, e);
         }
 
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
         using (response)
         {
-            if (response.StatusCode != HttpStatusCode.Accepted && !response.IsSuccessStatusCode)
-            {
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                var retryAfter = response.Headers.RetryAfter?.Delta
-                    ?? (response.Headers.RetryAfter?.Date is { } at ? at - _time.GetUtcNow() : null);
-                throw new WebPubSubRequestException(
-                    response.StatusCode,
-                    $"Web PubSub refused the send to group '{group}' with {(int)response.StatusCode} {response.StatusCode}: {Trim(body)}",
-                    retryAfter);
-            }
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var retryAfter = response.Headers.RetryAfter?.Delta
+                ?? (response.Headers.RetryAfter?.Date is { } at ? at - _time.GetUtcNow() : null);
+            throw new WebPubSubRequestException(
+                response.StatusCode,
+                $"Web PubSub refused {what} with {(int)response.StatusCode} {response.StatusCode}: {Trim(body)}",
+                retryAfter);
         }
     }
 
