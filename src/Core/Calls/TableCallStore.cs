@@ -21,6 +21,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     private const string CallRow = "call";
     private const string ContextRow = "context";
     private const string TurnPrefix = "turn-";
+    private const int MaxWriteTries = 5;
 
     private readonly LazyTableClient _table = new(service, storage.Value, TableBaseName);
     private readonly AgentTimeIndex _index = new(service, storage.Value, IndexTableName, logger);
@@ -29,13 +30,49 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     /// The index row first: a record whose row is missing would never be listed, while a row whose record is missing
     /// or starts at another time is skipped by <see cref="ListCallsAsync"/>. The start moves (the webhook, the relay
     /// session and Twilio's billed duration each set it), so a record can leave older rows behind; listing removes them.
+    /// An ended record stays ended: a late in-progress write (a relay session's, a webhook's) keeps its counters but
+    /// not its state. The write is conditional on the row read (ETag), and read again when another write came between.
     /// </summary>
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
-        await _index.UpsertAsync(call.AgentId, call.StartedAt, call.CallId, call.State.ToString(), cancellationToken);
         var table = await _table.GetAsync(cancellationToken);
-        await table.UpsertEntityAsync(ToEntity(call), TableUpdateMode.Replace, cancellationToken);
+        for (var tries = 1; ; tries++)
+        {
+            var stored = await _table.FindAsync(call.CallId, CallRow, cancellationToken);
+            var merged = stored is null ? call : KeepEnd(FromEntity(call.CallId, stored), call);
+            await _index.UpsertAsync(merged.AgentId, merged.StartedAt, merged.CallId, merged.State.ToString(), cancellationToken);
+            try
+            {
+                if (stored is null)
+                {
+                    await table.AddEntityAsync(ToEntity(merged), cancellationToken);
+                }
+                else
+                {
+                    await table.UpdateEntityAsync(ToEntity(merged), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && tries < MaxWriteTries)
+            {
+                // Another writer came between the read and the write: merge with what it wrote.
+            }
+        }
     }
+
+
+    private static CallRecord KeepEnd(CallRecord stored, CallRecord incoming) =>
+        stored.State == CallState.Ended && incoming.State != CallState.Ended
+            ? incoming with
+            {
+                State = CallState.Ended,
+                EndedAt = stored.EndedAt,
+                EndReason = stored.EndReason,
+                HandoffData = stored.HandoffData ?? incoming.HandoffData,
+                LastError = stored.LastError ?? incoming.LastError,
+            }
+            : incoming;
 
     public async Task<bool> AddCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
@@ -122,27 +159,27 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     public async Task<CallRecord?> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
         var e = await Find(callId, CallRow, cancellationToken);
-        return e is null
-            ? null
-            : new CallRecord
-            {
-                CallId = callId,
-                AgentId = e.GetString("AgentId") ?? string.Empty,
-                CallSid = e.GetString("CallSid") ?? string.Empty,
-                Direction = e.GetString("Direction") ?? string.Empty,
-                From = e.GetString("From") ?? string.Empty,
-                To = e.GetString("To") ?? string.Empty,
-                State = Enum.TryParse<CallState>(e.GetString("State"), out var state) ? state : CallState.InProgress,
-                StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
-                EndedAt = e.GetDateTimeOffset("EndedAt"),
-                EndReason = e.GetString("EndReason"),
-                HandoffData = e.GetString("HandoffData"),
-                LastError = e.GetString("LastError"),
-                TokensIn = e.GetInt64("TokensIn") ?? 0,
-                TokensOut = e.GetInt64("TokensOut") ?? 0,
-                CharactersSpoken = e.GetInt64("CharactersSpoken") ?? 0,
-            };
+        return e is null ? null : FromEntity(callId, e);
     }
+
+    private static CallRecord FromEntity(string callId, TableEntity e) => new()
+    {
+        CallId = callId,
+        AgentId = e.GetString("AgentId") ?? string.Empty,
+        CallSid = e.GetString("CallSid") ?? string.Empty,
+        Direction = e.GetString("Direction") ?? string.Empty,
+        From = e.GetString("From") ?? string.Empty,
+        To = e.GetString("To") ?? string.Empty,
+        State = Enum.TryParse<CallState>(e.GetString("State"), out var state) ? state : CallState.InProgress,
+        StartedAt = e.GetDateTimeOffset("StartedAt") ?? default,
+        EndedAt = e.GetDateTimeOffset("EndedAt"),
+        EndReason = e.GetString("EndReason"),
+        HandoffData = e.GetString("HandoffData"),
+        LastError = e.GetString("LastError"),
+        TokensIn = e.GetInt64("TokensIn") ?? 0,
+        TokensOut = e.GetInt64("TokensOut") ?? 0,
+        CharactersSpoken = e.GetInt64("CharactersSpoken") ?? 0,
+    };
 
     public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
     {

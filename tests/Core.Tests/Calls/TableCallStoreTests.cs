@@ -36,6 +36,21 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_ended_record_stays_ended_when_a_late_in_progress_write_arrives()
+    {
+        var start = new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
+        var live = new CallRecord { CallId = "c-late", AgentId = "front-desk", StartedAt = start, TokensIn = 10 };
+        await _store.UpsertCallAsync(live with { State = CallState.Ended, EndedAt = start.AddMinutes(1), EndReason = CallEndReasons.Error, LastError = "Twilio error 64105" });
+
+        // The relay session's last in-progress write, queued before the end and stored after it.
+        await _store.UpsertCallAsync(live with { TokensIn = 42 });
+
+        var read = await _store.GetCallAsync("c-late");
+        Assert.Equal((CallState.Ended, CallEndReasons.Error, start.AddMinutes(1), "Twilio error 64105", 42L),
+            (read!.State, read.EndReason, read.EndedAt, read.LastError, read.TokensIn));
+    }
+
+    [Fact]
     public async Task Transcript_turns_come_back_in_order_and_a_rewritten_turn_replaces_the_first()
     {
         await _store.UpsertTurnAsync(Turn(2, TurnRole.Agent, "Sure, Friday works at nine.", firstTokenMs: 180.5, tokens: 7));
