@@ -19,12 +19,16 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     public const string AgentNumber = "+15550000002";
 
     private readonly List<ChildProcess> _children = [];
+    private readonly DemoToolServer _tools = new(ports.Tools);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public string FunctionsUrl => $"http://127.0.0.1:{ports.Functions}";
     public string RelayUrl => $"ws://127.0.0.1:{ports.Relay}";
     public string SimulatorUrl => $"http://127.0.0.1:{ports.Simulator}";
     public string IncomingCallWebhook => $"{FunctionsUrl}/agents/{AgentId}/incoming-call";
+
+    /// <summary>The demo agent's tools and outcome receiver.</summary>
+    public DemoToolServer Tools => _tools;
 
     public async Task StartAsync(bool quiet, CancellationToken cancellationToken)
     {
@@ -67,6 +71,8 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         await WaitForHealthAsync($"{FunctionsUrl}/healthz", "Functions app", cancellationToken);
         await WaitForHealthAsync($"http://127.0.0.1:{ports.Relay}/healthz", "RelayHost", cancellationToken);
         await WaitForHealthAsync($"{SimulatorUrl}/sim/calls", "phone simulator", cancellationToken);
+        await _tools.StartAsync(cancellationToken);
+        Step($"Demo agent's tools and outcome receiver on {_tools.BaseUrl}");
         await SeedDemoAgentAsync(cancellationToken);
     }
 
@@ -100,15 +106,15 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         _http.SendAsync(request, cancellationToken);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var child in Enumerable.Reverse(_children))
         {
             child.Dispose();
         }
 
+        await _tools.DisposeAsync();
         _http.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private string SimulatorDll => AppDll("tools/PhoneSimulator", "phone-sim.dll");
@@ -134,6 +140,8 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         ["PublicUrls__RelayBaseUrl"] = RelayUrl,
         ["RelayTickets__Secret"] = "local-dev-relay-ticket-secret-not-a-secret",
         ["ManagementApi__ApiKeys__0"] = ApiKey,
+        // The demo agent's tools and outcome webhook are served on 127.0.0.1 by this runner.
+        ["AgentEndpoints__AllowLoopback"] = "true",
         ["Llm__Scripted__TokenDelay"] = "00:00:00.060",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__AgentOS"] = "Information",
@@ -143,7 +151,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
 
     private async Task SeedDemoAgentAsync(CancellationToken cancellationToken)
     {
-        var agent = DemoAgent.Create();
+        var agent = DemoAgent.Create(_tools.BaseUrl);
         using var create = await SendAsync(ManagementRequest(HttpMethod.Post, "/api/agents", agent), cancellationToken);
         if (create.StatusCode == HttpStatusCode.Conflict)
         {
@@ -155,6 +163,10 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
             await EnsureSuccessAsync(create, "create the demo agent", cancellationToken);
         }
 
+        // The agent JSON never carries the signing secret; the owner's systems read it through the management API.
+        using var secret = await SendAsync(ManagementRequest(HttpMethod.Get, $"/api/agents/{AgentId}/webhook-secret"), cancellationToken);
+        await EnsureSuccessAsync(secret, "read the demo agent's webhook secret", cancellationToken);
+        _tools.Secret = (await secret.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(cancellationToken))?["secret"]?.GetValue<string>();
         Step($"Demo agent '{AgentId}' ({AgentNumber}) ready");
     }
 
@@ -241,7 +253,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     internal static void Step(string text) => Console.WriteLine($"» {text}");
 }
 
-internal sealed record LocalPorts(int Functions = 7071, int Relay = 7072, int Simulator = 5050, int Blob = 10000, int Queue = 10001, int Table = 10002)
+internal sealed record LocalPorts(int Functions = 7071, int Relay = 7072, int Simulator = 5050, int Blob = 10000, int Queue = 10001, int Table = 10002, int Tools = 7073)
 {
-    public IEnumerable<int> All => [Functions, Relay, Simulator, Blob, Queue, Table];
+    public IEnumerable<int> All => [Functions, Relay, Simulator, Blob, Queue, Table, Tools];
 }

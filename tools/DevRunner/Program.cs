@@ -6,7 +6,7 @@ var smoke = new Option<bool>("--smoke") { Description = "Start, run one scripted
 var quiet = new Option<bool>("--quiet") { Description = "Hide the apps' own log lines (errors still show)" };
 var portBase = new Option<int>("--port-base")
 {
-    Description = "First of six consecutive ports: Functions, RelayHost, simulator, Azurite blob/queue/table (default 7071, 7072, 5050, 10000-10002)",
+    Description = "First of seven consecutive ports: Functions, RelayHost, simulator, Azurite blob/queue/table, the demo agent's tools (default 7071, 7072, 5050, 10000-10002, 7073)",
 };
 var data = new Option<string?>("--data") { Description = "Folder for Azurite's data (default .dev/azurite)" };
 var root = new RootCommand("Runs AgentOS Voice locally: Azurite, the Functions app, RelayHost and the phone simulator as Twilio.")
@@ -17,7 +17,7 @@ root.SetAction(async (parse, cancellationToken) =>
 {
     var repo = FindRepoRoot();
     var first = parse.GetValue(portBase);
-    var ports = first > 0 ? new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5) : new LocalPorts();
+    var ports = first > 0 ? new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6) : new LocalPorts();
     await using var stack = new LocalStack(repo, ports, parse.GetValue(data) ?? Path.Combine(repo, ".dev", "azurite"));
     try
     {

@@ -13,9 +13,10 @@ internal static class SmokeRun
 
     public static async Task<int> RunAsync(LocalStack stack, CancellationToken cancellationToken)
     {
-        LocalStack.Step("Smoke 1/2: a caller phones the demo agent, asks for the opening hours, says goodbye");
+        LocalStack.Step("Smoke 1/2: a caller phones the demo agent, books an appointment through its tools, says goodbye");
         var callExit = await stack.RunSimulatorAsync(
-            ["call", "--webhook", stack.IncomingCallWebhook, "--to", LocalStack.AgentNumber, "--say", "What are your opening hours?", "--say", "Thanks, bye"],
+            ["call", "--webhook", stack.IncomingCallWebhook, "--to", LocalStack.AgentNumber,
+             "--say", "I'd like an appointment", "--say", "Yes please", "--say", "Thanks, bye"],
             cancellationToken);
         if (callExit != 0)
         {
@@ -42,8 +43,8 @@ internal static class SmokeRun
             if (Terminal.Contains(state))
             {
                 LocalStack.Step($"Message {id}: {state}");
-                Console.WriteLine(message?.ToJsonString(new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-                return state == "completed" ? 0 : 1;
+                Console.WriteLine(message?.ToJsonString(Indented));
+                return state == "completed" && await PrintOutcomesAsync(stack, id, cancellationToken) ? 0 : 1;
             }
 
             await Task.Delay(500, cancellationToken);
@@ -51,5 +52,49 @@ internal static class SmokeRun
 
         Console.Error.WriteLine($"smoke: message {id} did not finish within 90 s");
         return 1;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Waits for the call's and the message's outcomes at the demo agent's webhook receiver (signatures verified) and
+    /// prints what an owner gets: summary, fields, cost. The booked call must have filled the fields from its tools.
+    /// </summary>
+    private static async Task<bool> PrintOutcomesAsync(LocalStack stack, string messageId, CancellationToken cancellationToken)
+    {
+        LocalStack.Step("Waiting for both outcomes at the demo agent's webhook");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonNode? call = null, message = null;
+        while (DateTime.UtcNow < deadline && (call is null || message is null))
+        {
+            call = stack.Tools.Outcomes.FirstOrDefault(o => o["type"]?.GetValue<string>() == "call.outcome");
+            message = stack.Tools.Outcomes.FirstOrDefault(o => o["id"]?.GetValue<string>() == messageId);
+            await Task.Delay(500, cancellationToken);
+        }
+
+        foreach (var (what, outcome) in new[] { ("call", call), ("message", message) })
+        {
+            if (outcome is null)
+            {
+                Console.Error.WriteLine($"smoke: the {what}'s outcome did not reach the webhook within 60 s");
+                return false;
+            }
+
+            LocalStack.Step($"Outcome of the {what} {outcome["id"]}: {outcome["status"]}");
+            Console.WriteLine(new JsonObject
+            {
+                ["summary"] = outcome["summary"]?.DeepClone(),
+                ["fields"] = outcome["fields"]?.DeepClone(),
+                ["cost"] = outcome["cost"]?.DeepClone(),
+            }.ToJsonString(Indented));
+        }
+
+        if (call!["fields"]?["confirmed"]?.GetValue<bool>() != true || call["fields"]?["newTime"]?.GetValue<string>() != DemoToolServer.Slot)
+        {
+            Console.Error.WriteLine("smoke: the call's outcome does not show the booking its tools made");
+            return false;
+        }
+
+        return true;
     }
 }
