@@ -117,7 +117,8 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
     /// <summary>Fills in what could only be known after the turn's late tokens had time to arrive.</summary>
     public IReadOnlyList<TurnSample> Finish()
     {
-        var records = Caller?.Result.Turns ?? [];
+        // The measured turns are the prompts; the replies to the key pressed between them are turns of their own.
+        var records = Caller?.Result.Turns.Where(t => t.Key is null).ToList() ?? [];
         for (var i = 0; i < _turns.Count && i < records.Count; i++)
         {
             var record = records[i];

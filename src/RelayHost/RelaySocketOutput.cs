@@ -67,7 +67,35 @@ internal sealed partial class RelaySocketOutput(WebSocket socket, TimeSpan close
         }
     }
 
-    /// <summary>Starts closing the socket from our side (idle timeout, shutdown) after any frame being sent.</summary>
+    /// <summary>
+    /// Ends the session from our side: <c>end</c>, then the close. Twilio then reports the session ended and the call
+    /// hangs up, where a bare close would be a failed session that Twilio's action reconnects (right for a shutdown,
+    /// which the caller should not notice; wrong for a silent caller, who would wait out the idle timeout again).
+    /// </summary>
+    public async Task EndAndCloseAsync(string description)
+    {
+        AbortAfterCloseTimeout();
+        await _lock.WaitAsync();
+        try
+        {
+            if (CanSend)
+            {
+                // Unbounded here, bounded by the abort above: a caller who stopped reading cannot hold this up.
+                await SendLockedAsync(_writer.WriteEnd(null), CancellationToken.None);
+            }
+
+            if (!_closing && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await CloseLockedAsync(WebSocketCloseStatus.NormalClosure, description, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Starts closing the socket from our side (shutdown) after any frame being sent.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
         // Bounded from here, not from when the lock is free: a send stuck behind a caller who stopped reading must

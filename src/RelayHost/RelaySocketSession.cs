@@ -33,8 +33,8 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
     /// <summary>When the last whole message arrived, for the registry's idle sweep.</summary>
     public long LastHeardTimestamp => Volatile.Read(ref _lastHeard);
 
-    public void CloseForIdle() =>
-        _ = CloseAsync(CallEndReasons.IdleTimeout, WebSocketCloseStatus.PolicyViolation, "idle timeout");
+    /// <summary>Ends a silent call for good (end, then close), so Twilio hangs up instead of reconnecting it.</summary>
+    public void CloseForIdle() => _ = EndForIdleAsync();
 
     public void CloseForShutdown() =>
         _ = CloseAsync(CallEndReasons.ServerShutdown, WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
@@ -254,6 +254,25 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         try
         {
             await _output.CloseAsync(status, description);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session already ended; nothing left to close.
+        }
+    }
+
+    private async Task EndForIdleAsync()
+    {
+        if (_output.IsClosing)
+        {
+            return;
+        }
+
+        _endReason = CallEndReasons.IdleTimeout;
+        LogClosing(CallId, "idle timeout");
+        try
+        {
+            await _output.EndAndCloseAsync("idle timeout");
         }
         catch (ObjectDisposedException)
         {

@@ -60,6 +60,26 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Piped_talk_waits_for_each_answer_and_hangs_up_only_after_the_last()
+    {
+        await using var app = await FakeApp.StartAsync(Harness.AuthToken);
+        using var cli = new CliProcess("talk", "--ws", $"{app.WsBaseUrl}/relay/agent", "--auth-token", Harness.AuthToken);
+
+        // The whole input at once, then its end, as `printf 'hello\n/dtmf 4\ngoodbye\n' | phone-sim talk` gives it.
+        await cli.TypeAsync("hello");
+        await cli.TypeAsync("/dtmf 4");
+        await cli.TypeAsync("goodbye");
+        cli.CloseInput();
+
+        Assert.Equal(0, await cli.WaitForExitAsync(Harness.Timeout));
+        var output = cli.Output;
+        var answers = new[] { "You said hello", "You pressed 4", "You said goodbye" }.Select(a => output.IndexOf(a, StringComparison.Ordinal)).ToList();
+        Assert.True(answers.All(i => i >= 0), output);
+        Assert.Equal(answers.Order(), answers);
+        Assert.Equal(["hello", "goodbye"], app.Relay.OfType("prompt").Select(p => p.GetProperty("voicePrompt").GetString()));
+    }
+
+    [Fact]
     public async Task Talk_requires_exactly_one_target()
     {
         using var cli = new CliProcess("talk", "--auth-token", "x");

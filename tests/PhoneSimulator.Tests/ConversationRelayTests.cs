@@ -59,6 +59,9 @@ public sealed class ConversationRelayTests
         Assert.Equal("Once upon ", interrupt.GetProperty("utteranceUntilInterrupt").GetString());
         Assert.True(interrupt.GetProperty("durationUntilInterruptMs").GetInt64() >= 0);
         Assert.Equal("5", Assert.Single(h.App.Relay.OfType("dtmf")).GetProperty("digit").GetString());
+        // The reply to the key is a turn of its own, not glued onto the interrupted answer before it.
+        Assert.Equal(("(pressed 5)", '5', "You pressed 5", true), (turns[2].Prompt, turns[2].Key, turns[2].Text, turns[2].Completed));
+        Assert.Equal(("spanish please", null, "You said spanish please"), (turns[3].Prompt, turns[3].Key, turns[3].Text));
         Assert.Contains("es-ES", Assert.Single(session.Transcript.LanguageMessages));
 
         Assert.True(session.Transcript.EndedByAgent);

@@ -76,7 +76,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
-    public async Task A_session_with_no_frame_for_the_idle_timeout_is_closed()
+    public async Task A_session_with_no_frame_for_the_idle_timeout_is_ended_so_twilio_hangs_up_rather_than_reconnects()
     {
         var agent = _host.AddAgent();
         await using var twilio = await _host.ConnectAsync(agent.Id);
@@ -85,8 +85,12 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
 
         _host.Time.Advance(new RelayHostOptions().IdleTimeout + TimeSpan.FromSeconds(1));
 
+        // end first: Twilio's action then says "ended" (hang up), where a bare close is "failed" (reconnect, and wait again).
+        var end = await twilio.ReceiveAsync();
+        Assert.Equal("end", end!.Value.GetProperty("type").GetString());
+        Assert.False(end.Value.TryGetProperty("handoffData", out _));
         Assert.Null(await twilio.ReceiveAsync());
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, twilio.Socket.CloseStatus);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, twilio.Socket.CloseStatus);
         Assert.Equal("idle timeout", twilio.Socket.CloseStatusDescription);
     }
 
@@ -109,6 +113,7 @@ public sealed class RelayUpgradeTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("Two.", (await twilio.ReceiveAnswerAsync())[0].GetProperty("token").GetString());
 
         _host.Time.Advance(idleTimeout + RelaySessionRegistry.IdleSweepPeriod(idleTimeout));
+        Assert.Equal("end", (await twilio.ReceiveAsync())!.Value.GetProperty("type").GetString());
         Assert.Null(await twilio.ReceiveAsync());
         Assert.Equal("idle timeout", twilio.Socket.CloseStatusDescription);
     }

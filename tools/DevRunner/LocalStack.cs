@@ -145,6 +145,8 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         ["Llm__Scripted__TokenDelay"] = "00:00:00.060",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__AgentOS"] = "Information",
+        // Errors go to stderr, which --quiet never hides (it hides the apps' stdout, where the rest goes).
+        ["Logging__Console__LogToStandardErrorThreshold"] = "Error",
         ["DOTNET_ENVIRONMENT"] = "Development",
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
     };

@@ -1,5 +1,4 @@
 using AgentOS.Voice.Functions.Hosting;
-using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Messages;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
@@ -19,13 +18,7 @@ public sealed partial class RenderVoiceMessageFunction(
     public async Task RunAsync(
         [QueueTrigger(VoiceMessageQueue.QueueName, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken cancellationToken)
     {
-        // A growing wait means the workers are behind (or a message is scheduled far ahead and re-queued; see docs/operations.md).
-        if (message.InsertedOn is { } inserted)
-        {
-            VoiceTelemetry.QueueAge.Record(Math.Max(0, (time.GetUtcNow() - inserted).TotalSeconds),
-                new KeyValuePair<string, object?>("queue", VoiceMessageQueue.QueueName));
-        }
-
+        QueueAge.Record(message, VoiceMessageQueue.QueueName, time);
         try
         {
             await dispatcher.ProcessAsync(message.MessageText, cancellationToken);

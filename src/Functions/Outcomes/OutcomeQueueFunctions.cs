@@ -15,12 +15,14 @@ public sealed partial class OutcomeQueueFunctions(
     OutcomeMaker maker,
     OutcomeWebhookDelivery delivery,
     QueueHostSettings queues,
+    TimeProvider time,
     ILogger<OutcomeQueueFunctions> logger)
 {
     [Function("MakeOutcome")]
     public async Task MakeAsync(
         [QueueTrigger(OutcomeOptions.RequestQueue, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken cancellationToken)
     {
+        QueueAge.Record(message, OutcomeOptions.RequestQueue, time);
         try
         {
             await maker.ProcessAsync(message.MessageText, cancellationToken);
@@ -37,6 +39,7 @@ public sealed partial class OutcomeQueueFunctions(
     public async Task DeliverAsync(
         [QueueTrigger(OutcomeOptions.WebhookQueue, Connection = "AzureWebJobsStorage")] QueueMessage message, CancellationToken cancellationToken)
     {
+        QueueAge.Record(message, OutcomeOptions.WebhookQueue, time);
         try
         {
             await delivery.ProcessAsync(message.MessageText, cancellationToken);

@@ -26,6 +26,24 @@ public class ConversationSessionTests
             _model, _output, _recorder, options ?? new ConversationOptions(), _time, NullLogger.Instance);
 
     [Fact]
+    public async Task The_scripted_demo_model_switches_language_once_and_says_its_reply_once()
+    {
+        var scripted = new AgentOS.Voice.Llm.ScriptedChatClient([]);
+        await using var session = new ConversationSession(
+            NewAgent(a => a with { OtherLanguages = [new AgentLanguage("es-ES")] }),
+            new CallStart { CallId = "c-1", CallSid = "CA1", Direction = "inbound", From = "+1", To = "+2" },
+            scripted, _output, _recorder, new ConversationOptions(), _time, NullLogger.Instance);
+
+        await session.HandleAsync(new CallerSaid("Spanish please"));
+        await session.Idle;
+
+        // After the tool's result the model is asked again; the script's rule must not match the same words again.
+        Assert.Equal(["language:es-ES/es-ES"], _output.Sent.Where(m => m.StartsWith("language:", StringComparison.Ordinal)));
+        Assert.Equal("¡Claro! Seguimos en español.", string.Concat(_output.Sent.Where(m => m.StartsWith("text:", StringComparison.Ordinal) && !m.EndsWith("|last", StringComparison.Ordinal)).Select(m => m["text:".Length..])));
+        Assert.Single(_output.Sent, m => m.EndsWith("|last", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_prompt_streams_the_answer_in_order_and_ends_it_with_last()
     {
         _model.Then(ct => Timed(ct, "Sure, ", "Friday ", "works."));

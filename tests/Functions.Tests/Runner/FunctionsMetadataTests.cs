@@ -129,6 +129,15 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
         Assert.Matches("^AC0{32}$", values.GetProperty("Twilio__AccountSid").GetString());
     }
 
+    [Fact]
+    public void The_local_settings_sample_lists_every_setting_of_the_core_and_the_functions_app()
+    {
+        var missing = SettingsSample.Missing(typeof(AgentOS.Voice.Storage.StorageOptions).Assembly)
+            .Concat(SettingsSample.Missing(typeof(AgentOS.Voice.Functions.Calls.LiveCallOptions).Assembly)).ToList();
+
+        Assert.True(missing.Count == 0, "local.settings.sample.json lacks:\n" + string.Join(",\n", missing));
+    }
+
     private static IEnumerable<(string Name, string Method, string Route, string Auth)> DocumentedHttpFunctions() =>
         Rows("| function | method | route | auth |").Select(c => (c[0], c[1], c[2].Trim('`'), c[3]));
 

@@ -62,6 +62,9 @@ public sealed class CliProcess : IDisposable
         await _process.StandardInput.FlushAsync();
     }
 
+    /// <summary>Ends the input, as the end of a pipe does.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);

@@ -55,6 +55,11 @@ public sealed class RelayAgent(string authToken)
                     }
 
                     break;
+                case "dtmf":
+                    // As the product's agents do: every key gets a reply.
+                    await TokensAsync(socket, "You ", "pressed ", message.GetProperty("digit").GetString() ?? "");
+                    await SendAsync(socket, new { type = "text", token = "", last = true });
+                    break;
             }
         }
 

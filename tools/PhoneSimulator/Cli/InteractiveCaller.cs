@@ -7,6 +7,9 @@ internal static class InteractiveCaller
 {
     public static async Task RunAsync(ConversationRelayCaller caller, CancellationToken cancellationToken)
     {
+        // Piped lines are all there at once: each waits for the answer to the one before, as a person would, and the
+        // end of the input hangs up only after the last answer was heard. Typed lines do not wait, so /interrupt can.
+        var waitForAnswers = Console.IsInputRedirected;
         caller.MessageReceived = Show;
         Console.WriteLine("Type what the caller says. Commands: /interrupt, /dtmf N, /hangup");
         while (!caller.SessionOver.IsCompleted)
@@ -32,6 +35,10 @@ internal static class InteractiveCaller
             else if (line.StartsWith("/dtmf ", StringComparison.Ordinal) && line.Length == 7 && "0123456789*#".Contains(line[6]))
             {
                 await caller.PressKeyAsync(line[6], cancellationToken);
+                if (waitForAnswers)
+                {
+                    await caller.WaitForAnswerAsync(cancellationToken);
+                }
             }
             else if (line.StartsWith('/'))
             {
@@ -41,6 +48,10 @@ internal static class InteractiveCaller
             {
                 await caller.SendPromptAsync(line, cancellationToken);
                 Console.Write("agent: ");
+                if (waitForAnswers)
+                {
+                    await caller.WaitForAnswerAsync(cancellationToken);
+                }
             }
         }
     }

@@ -3,7 +3,7 @@ namespace AgentOS.Voice.Simulator.Relay;
 /// <summary>A message on the socket; <see cref="At"/> is Stopwatch time since the socket opened.</summary>
 public sealed record CallerMessage(TimeSpan At, bool Sent, string Type, string Json);
 
-/// <summary>One prompt of the caller and the agent's answer to it.</summary>
+/// <summary>One prompt (or key press) of the caller and the agent's answer to it.</summary>
 public sealed class CallerTurn
 {
     private readonly System.Text.StringBuilder _text = new();
@@ -16,7 +16,11 @@ public sealed class CallerTurn
 
     internal void PromptOnWire(TimeSpan at) => PromptSentAt = at;
 
+    /// <summary>What the caller said, or "(pressed N)" for a key.</summary>
     public string Prompt { get; }
+
+    /// <summary>The key pressed, when this turn is the answer to a key rather than to words.</summary>
+    public char? Key { get; internal init; }
     /// <summary>When the prompt was handed to the socket; until then, when the caller started to send it.</summary>
     public TimeSpan PromptSentAt { get; private set; }
     public TimeSpan? FirstTokenAt { get; private set; }

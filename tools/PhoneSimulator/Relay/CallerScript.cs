@@ -9,6 +9,7 @@ public sealed record SayStep(string Text) : CallerStep;
 /// <summary>Says <paramref name="Text"/> and interrupts after a number of answer tokens or after a time, whichever is set.</summary>
 public sealed record SayAndInterruptStep(string Text, int? AfterTokens, TimeSpan? After) : CallerStep;
 
+/// <summary>Presses a key and waits until the agent's reply to it ends (or the session does).</summary>
 public sealed record PressKeyStep(char Digit) : CallerStep;
 
 /// <summary>Stays silent for a real-time interval (the agent talks to a live socket, so this is not simulated time).</summary>

@@ -91,19 +91,35 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Sends a final prompt and starts a new turn; does not wait for the answer.</summary>
-    public async Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default)
-    {
-        var turn = new TurnTracker(new CallerTurn(text, Now));
-        Result.AddTurn(turn.Record);
-        Volatile.Write(ref _current, turn);
-        var sentAt = await SendAsync("prompt", writer =>
+    public Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default) =>
+        StartTurnAsync(new CallerTurn(text, Now), "prompt", writer =>
         {
             writer.WriteString("voicePrompt", text);
             writer.WriteString("lang", "en-US");
             writer.WriteBoolean("last", true);
         }, cancellationToken);
-        turn.Record.PromptOnWire(sentAt);
-        return turn.Record;
+
+    /// <summary>
+    /// Presses a key and starts a new turn: the agent's reply to a key (a menu's text, or the model's answer) is its
+    /// own answer, never glued onto the previous one. Does not wait for the reply.
+    /// </summary>
+    public Task<CallerTurn> PressKeyAsync(char digit, CancellationToken cancellationToken = default) =>
+        StartTurnAsync(new CallerTurn($"(pressed {digit})", Now) { Key = digit }, "dtmf",
+            writer => writer.WriteString("digit", digit.ToString()), cancellationToken);
+
+    /// <summary>Waits until the current turn's answer ends (text last:true or end), or the session is over.</summary>
+    public Task WaitForAnswerAsync(CancellationToken cancellationToken = default) =>
+        Volatile.Read(ref _current) is { } turn
+            ? Task.WhenAny(turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken)
+            : Task.CompletedTask;
+
+    private async Task<CallerTurn> StartTurnAsync(CallerTurn record, string type, Action<Utf8JsonWriter> writeFields, CancellationToken cancellationToken)
+    {
+        var turn = new TurnTracker(record);
+        Result.AddTurn(record);
+        Volatile.Write(ref _current, turn);
+        record.PromptOnWire(await SendAsync(type, writeFields, cancellationToken));
+        return record;
     }
 
     /// <summary>Says something and waits until the agent's answer ends.</summary>
@@ -134,9 +150,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }, cancellationToken);
         return true;
     }
-
-    public Task PressKeyAsync(char digit, CancellationToken cancellationToken = default) =>
-        SendAsync("dtmf", writer => writer.WriteString("digit", digit.ToString()), cancellationToken);
 
     /// <summary>Closes the socket normally, as Twilio does when the caller hangs up.</summary>
     public async Task HangUpAsync(CancellationToken cancellationToken = default)
@@ -202,6 +215,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
                 break;
             case PressKeyStep key:
                 await PressKeyAsync(key.Digit, cancellationToken);
+                await WaitForAnswerAsync(cancellationToken);
                 break;
             case WaitStep wait:
                 await Task.WhenAny(Task.Delay(wait.Duration, cancellationToken), _sessionOver.Task);
