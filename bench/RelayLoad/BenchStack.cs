@@ -28,6 +28,9 @@ internal sealed class BenchStack : IAsyncDisposable
     private DirectoryInfo? _certificateFolder;
 
     public int RelayPort { get; private set; }
+    /// <summary>Every RelayHost started: one, or with <see cref="LoadOptions.Replicas"/> several behind <see cref="Proxy"/>.</summary>
+    public List<(Process Process, int Port)> Relays { get; } = [];
+    public NginxFront? Proxy { get; private set; }
     public int FakePort { get; } = BenchProcesses.FreePort();
     public int FakeControlPort { get; } = BenchProcesses.FreePort();
     public Process Relay { get; private set; } = null!;
@@ -36,11 +39,13 @@ internal sealed class BenchStack : IAsyncDisposable
     public const string TicketSecret = "bench-relay-ticket-secret-not-a-secret";
 
     /// <summary>
-    /// The relay URL the Functions app would give Twilio for <paramref name="callId"/>: the agent's socket with the
-    /// call's ticket, here valid for an hour because a large run connects its sessions over minutes.
+    /// The relay URL the Functions app would give Twilio for <paramref name="callId"/>: the agent's socket on the one
+    /// RelayHost, or on the proxy in front of the replicas (their public URL), with the call's ticket, here valid for
+    /// an hour because a large run connects its sessions over minutes.
     /// </summary>
     public string RelayWsUrl(string callId) =>
-        $"ws://127.0.0.1:{RelayPort}/agents/{AgentId}/ws" + RelayTickets.Query(TicketSecret, AgentId, callId, 1, DateTimeOffset.UtcNow.AddHours(1));
+        $"{PublicRelayBase}/agents/{AgentId}/ws" + RelayTickets.Query(TicketSecret, AgentId, callId, 1, DateTimeOffset.UtcNow.AddHours(1));
+    private string PublicRelayBase => Proxy is null ? $"ws://127.0.0.1:{RelayPort}" : $"ws://127.0.0.1:{Proxy.Port}";
     /// <summary>The fake's /stats and /healthz, always plain http.</summary>
     public string FakeControlUrl => $"http://127.0.0.1:{FakeControlPort}";
 
@@ -81,25 +86,52 @@ internal sealed class BenchStack : IAsyncDisposable
         var imageEnvironment = ImageEnvironment(root).ToList();
         Console.WriteLine($"relayhost runtime settings from its image: {(imageEnvironment.Count == 0 ? "none" : string.Join(' ', imageEnvironment.Select(e => $"{e.Key}={e.Value}")))}");
         Console.WriteLine($"relayhost GC and thread-pool settings from its runtimeconfig: {string.Join(' ', RuntimeConfigSettings(relay).Select(e => $"{e.Key}={e.Value}"))}");
+        if (options.Replicas > 1)
+        {
+            // The replicas' public URL is the proxy's, as it is the load balancer's in Azure: Twilio signs that URL.
+            Proxy = new NginxFront(BenchProcesses.FreePort());
+        }
+
+        for (var replica = 0; replica < options.Replicas; replica++)
+        {
+            await StartRelayAsync(http, relay, imageEnvironment, connectionString, llmUrl, trustedCertificates, options, cancellationToken);
+        }
+
+        Relay = Relays[0].Process;
+        if (Proxy is not null)
+        {
+            Proxy.Start(_processes, Relays.Select(r => r.Port));
+            await BenchProcesses.WaitForPortAsync(Proxy.Port, Proxy.Process!, cancellationToken);
+        }
+
+        await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
+    }
+
+    private async Task StartRelayAsync(HttpClient http, string relay, List<(string Key, string Value)> imageEnvironment, string connectionString, string llmUrl,
+        string? trustedCertificates, LoadOptions options, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             // Picked just before the start: a port found free is only reserved once RelayHost binds it, and the
             // longer it waits the likelier another socket (an outgoing connection's ephemeral port) takes it first.
             RelayPort = BenchProcesses.FreePort();
-            Relay = _processes.Start("relayhost", "dotnet", [relay], RelayEnvironment(imageEnvironment, connectionString, llmUrl, trustedCertificates, options), Path.GetDirectoryName(relay));
+            var process = _processes.Start($"relayhost{(Relays.Count == 0 ? "" : Relays.Count + 1)}", "dotnet", [relay],
+                RelayEnvironment(imageEnvironment, connectionString, llmUrl, trustedCertificates, options), Path.GetDirectoryName(relay));
             try
             {
-                await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", Relay, cancellationToken);
-                break;
+                await BenchProcesses.WaitForHealthAsync(http, $"http://127.0.0.1:{RelayPort}/healthz", process, cancellationToken);
+                Relays.Add((process, RelayPort));
+                return;
             }
-            catch (InvalidOperationException) when (Relay.HasExited && attempt < 3)
+            catch (InvalidOperationException) when (process.HasExited && attempt < 3)
             {
                 Console.WriteLine($"RelayHost did not start on port {RelayPort} (its output is above); trying another port");
             }
         }
-
-        await BenchProcesses.WaitForHealthAsync(http, $"{FakeControlUrl}/healthz", Fake, cancellationToken);
     }
+
+    /// <summary>SIGTERM to one replica, as Container Apps stops one: it drains, then exits.</summary>
+    public Task StopRelayGracefullyAsync(Process relay, TimeSpan timeout) => _processes.StopGracefullyAsync(relay, timeout);
 
     private Dictionary<string, string> RelayEnvironment(IEnumerable<(string Key, string Value)> imageEnvironment, string connectionString, string llmUrl, string? trustedCertificates, LoadOptions options)
     {
@@ -109,12 +141,13 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Storage__ConnectionString"] = connectionString,
             ["Twilio__AccountSid"] = "AC00000000000000000000000000000000",
             ["Twilio__AuthToken"] = AuthToken,
-            ["PublicUrls__RelayBaseUrl"] = $"ws://127.0.0.1:{RelayPort}",
+            ["PublicUrls__RelayBaseUrl"] = PublicRelayBase,
             ["RelayTickets__Secret"] = TicketSecret,
             ["PublicUrls__FunctionsBaseUrl"] = "http://127.0.0.1:1",
             ["Llm__OpenAI__BaseUrl"] = llmUrl + "/v1",
             ["Llm__OpenAI__ApiKey"] = "sk-bench",
-            ["RelayHost__MaxSessions"] = "100000",
+            ["RelayHost__MaxSessions"] = (options.ReplicaCap ?? 100_000).ToString(CultureInfo.InvariantCulture),
+            ["RelayHost__DrainTimeout"] = options.DrainTimeout.ToString("c", CultureInfo.InvariantCulture),
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
         };

@@ -28,6 +28,12 @@ internal sealed record LoadOptions
     public string? Output { get; init; }
     /// <summary>Extra RelayHost settings (KEY=VALUE environment variables), to compare a runtime or product setting.</summary>
     public IReadOnlyList<string> RelayEnvironment { get; init; } = [];
+    /// <summary>RelayHost replicas; more than one puts them behind nginx (<see cref="NginxFront"/>) and runs <see cref="ReplicaRun"/>.</summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>Each replica's RelayHost:MaxSessions; none: no cap (one replica measured alone).</summary>
+    public int? ReplicaCap { get; init; }
+    /// <summary>RelayHost:DrainTimeout: how long a stopped replica keeps its calls.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>How RelayHost reaches the fake LLM.</summary>
     public LlmTransport LlmTransport { get; init; } = LlmTransport.H2;
 }

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace AgentOS.Voice.Bench.RelayLoad;
 
 /// <summary>Starts the stack, drives the sessions, samples the processes once a second, and reports.</summary>
-internal sealed class LoadRun(string root, LoadOptions options)
+internal sealed partial class LoadRun(string root, LoadOptions options)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -44,8 +44,8 @@ internal sealed class LoadRun(string root, LoadOptions options)
             while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false));
         }, CancellationToken.None);
 
-        var report = options.Idle
-            ? await RunIdleAsync(stack, samplers[0], cancellationToken)
+        var report = options.Idle ? await RunIdleAsync(stack, samplers[0], cancellationToken)
+            : options.Replicas > 1 ? await RunReplicasAsync(stack, cancellationToken)
             : await RunConversationsAsync(stack, samplers, cancellationToken);
         await sampling.CancelAsync();
         await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -59,7 +59,7 @@ internal sealed class LoadRun(string root, LoadOptions options)
         };
         Console.WriteLine($"load average at end: {ProcessSampler.LoadAverage()}  ({Environment.ProcessorCount} cores)");
         var path = options.Output ?? Path.Combine(root, "bench", "results",
-            $"relay-{(options.Idle ? "idle" : "load")}-{options.Sessions}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+            $"relay-{(options.Idle ? "idle" : options.Replicas > 1 ? "replicas" : "load")}-{options.Sessions}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"result: {Path.GetRelativePath(root, path)}");

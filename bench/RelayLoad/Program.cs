@@ -15,11 +15,14 @@ var interruptEvery = new Option<int>("--interrupt-every") { Description = "Inter
 var idle = new Option<bool>("--idle") { Description = "Open idle signed sessions and measure RelayHost memory per session" };
 var relayEnv = new Option<string[]>("--relay-env") { Description = "Extra RelayHost environment setting KEY=VALUE (repeatable), e.g. DOTNET_gcServer=0", AllowMultipleArgumentsPerToken = false };
 var llmTransport = new Option<LlmTransport>("--llm-transport") { Description = "How RelayHost reaches the fake LLM: H2 (TLS offering HTTP/2, as the providers do), H1 (TLS, HTTP/1.1 only), Plain (http)", DefaultValueFactory = _ => LlmTransport.H2 };
+var replicas = new Option<int>("--replicas") { Description = "RelayHost replicas; more than one puts them behind nginx and runs the two-wave scale-out and drain scenario", DefaultValueFactory = _ => 1 };
+var replicaCap = new Option<int?>("--replica-cap") { Description = "Each replica's RelayHost:MaxSessions (needed with --replicas)" };
+var drainTimeout = new Option<TimeSpan>("--drain-timeout") { Description = "RelayHost:DrainTimeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(20) };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, output,
+    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, replicas, replicaCap, drainTimeout, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -39,6 +42,9 @@ root.SetAction(async (parse, cancellationToken) =>
         Output = parse.GetValue(output),
         RelayEnvironment = parse.GetValue(relayEnv) ?? [],
         LlmTransport = parse.GetValue(llmTransport),
+        Replicas = parse.GetValue(replicas),
+        ReplicaCap = parse.GetValue(replicaCap),
+        DrainTimeout = parse.GetValue(drainTimeout),
     };
     if (EnvironmentSettings.FirstInvalid(options.RelayEnvironment) is { } bad)
     {
@@ -50,6 +56,12 @@ root.SetAction(async (parse, cancellationToken) =>
         || (options.PrewarmSessions > 0 && options.PrewarmTime <= TimeSpan.Zero))
     {
         Console.Error.WriteLine("--sessions must be at least 1 and --prewarm-sessions not negative; --duration, --turn-interval and --prewarm-time more than zero.");
+        return 2;
+    }
+
+    if (options.Replicas < 1 || (options.Replicas > 1 && options.ReplicaCap is not > 0))
+    {
+        Console.Error.WriteLine("--replicas must be at least 1; with more than one, --replica-cap must be given and positive.");
         return 2;
     }
 
