@@ -51,6 +51,7 @@ public sealed class SoftphoneTests : IAsyncLifetime
         await SendAsync(browser, new { type = "say", text = "hello" });
         Assert.Equal("You said hello", await AnswerAsync(browser));
         await SendAsync(browser, new { type = "dtmf", digit = "5" });
+        Assert.Equal("You pressed 5", await AnswerAsync(browser));
         await SendAsync(browser, new { type = "say", text = "transfer me" });
         Assert.Equal("Transferring you.", await AnswerAsync(browser));
         var end = await NextAsync(browser, "relay", m => m.GetProperty("message").GetProperty("type").GetString() == "end");
