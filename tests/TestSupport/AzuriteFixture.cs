@@ -66,7 +66,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
             {
                 if (_process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"Azurite did not listen on port {port} within {StartTimeout.TotalSeconds:0} s (exited: {_process.HasExited}).");
+                    // A fixture whose start failed is not disposed (three such nodes outlived a run): stop it here.
+                    var exited = _process.HasExited;
+                    await DisposeAsync();
+                    throw new InvalidOperationException($"Azurite did not listen on port {port} within {StartTimeout.TotalSeconds:0} s (exited: {exited}).");
                 }
 
                 await Task.Delay(100);
