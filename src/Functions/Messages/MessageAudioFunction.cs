@@ -25,17 +25,13 @@ public sealed class MessageAudioFunction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/agents/{agentId}/messages/{messageId}/audio")] HttpRequest request,
         string agentId, string messageId, CancellationToken cancellationToken)
     {
-        if (key.Refuse(request) is { } refused)
+        var (message, refusal) = await FindAsync(request, agentId, messageId, cancellationToken);
+        if (refusal is not null)
         {
-            return refused;
+            return refusal;
         }
 
-        if (await store.GetAsync(agentId, messageId, cancellationToken) is not { } message)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");
-        }
-
-        if (message.AudioBlob is not { } blobName)
+        if (message!.AudioBlob is not { } blobName)
         {
             return Results.Problem(
                 statusCode: StatusCodes.Status404NotFound, title: "The message has no audio yet.",
@@ -50,19 +46,29 @@ public sealed class MessageAudioFunction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/agents/{agentId}/messages/{messageId}/recording")] HttpRequest request,
         string agentId, string messageId, CancellationToken cancellationToken)
     {
-        if (key.Refuse(request) is { } refused)
+        var (message, refusal) = await FindAsync(request, agentId, messageId, cancellationToken);
+        if (refusal is not null)
         {
-            return refused;
-        }
-
-        if (await store.GetAsync(agentId, messageId, cancellationToken) is not { } message)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");
+            return refusal;
         }
 
         var blob = blobs.GetBlobContainerClient(storage.Value.Prefixed(OutcomeRecordings.ContainerName))
-            .GetBlobClient(OutcomeRecordings.BlobName(message.AgentId, message.Id));
+            .GetBlobClient(OutcomeRecordings.BlobName(message!.AgentId, message.Id));
         return await PcmWavAsync(blob, "The message has no stored recording (none was made, or its outcome has not copied it yet).", cancellationToken);
+    }
+
+    /// <summary>The key checked first, then the message: both endpoints answer 401 and 404 the same way.</summary>
+    private async Task<(VoiceMessage? Message, IResult? Refusal)> FindAsync(
+        HttpRequest request, string agentId, string messageId, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return (null, refused);
+        }
+
+        return await store.GetAsync(agentId, messageId, cancellationToken) is { } message
+            ? (message, null)
+            : (null, Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'."));
     }
 
     private static async Task<IResult> PcmWavAsync(BlobClient blob, string missing, CancellationToken cancellationToken)
