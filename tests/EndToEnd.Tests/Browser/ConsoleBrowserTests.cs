@@ -81,6 +81,8 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.FillAsync("#say", "hello there");
         await page.PressAsync("#say", "Enter");
         await Expect(page.Locator("#phone-transcript .turn.agent").Last).ToHaveTextAsync(new Regex("Hello from the Playwright desk"));
+        // A caller speaks after hearing the answer out; speaking over it would interrupt it too.
+        await Expect(page.Locator("#phone-transcript .turn.agent.streaming")).ToHaveCountAsync(0);
         await page.FillAsync("#say", "tell me a story");
         await page.PressAsync("#say", "Enter");
         var story = page.Locator("#phone-transcript .turn.agent.streaming");

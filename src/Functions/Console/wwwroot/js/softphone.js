@@ -121,6 +121,8 @@ export async function softphoneScreen(config, agentId) {
       e.preventDefault();
       const text = say.value.trim();
       if (!text) return;
+      // Speaking over an answer ends it on screen too: its later tokens, if any, start a turn of their own.
+      agentTurn?.classList.remove('streaming');
       agentTurn = null;
       line('caller', text);
       send({ type: 'say', text });
