@@ -1,6 +1,7 @@
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 
 namespace AgentOS.Voice.EndToEnd.Tests.Messages;
 
@@ -29,9 +30,28 @@ public sealed class MessageRetryTests(MessagesFixture fixture) : IClassFixture<M
 
         var poison = new QueueServiceClient(fixture.Azurite.ConnectionString)
             .GetQueueClient(new StorageOptions { NamePrefix = "ttsfail" }.Prefixed(StorageNames.PoisonQueueName(VoiceMessageQueue.QueueName)));
-        var parked = (await poison.PeekMessagesAsync(10)).Value;
+        var parked = await WaitForParkedAsync(poison);
         var job = VoiceMessageJob.Parse(QueueTriggerEncoding.Decode(Assert.Single(parked).Body.ToString()));
         Assert.Equal(accepted.Id(), job.MessageId);
+    }
+
+    // The function records the failure before it hands the last attempt back; the host moves the message to the
+    // poison queue only after that, so the record can be seen first.
+    private static async Task<PeekedMessage[]> WaitForParkedAsync(QueueClient poison)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await poison.ExistsAsync())
+            {
+                var parked = (await poison.PeekMessagesAsync(10)).Value;
+                if (parked.Length > 0 || DateTime.UtcNow > deadline)
+                    return parked;
+            }
+            else if (DateTime.UtcNow > deadline)
+                return [];
+            await Task.Delay(100);
+        }
     }
 
     [Fact]
