@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Functions.Calls;
 using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Functions.Messages;
@@ -35,6 +36,7 @@ public static class FunctionsApp
         // The outcome workers summarise each ended call with the agent's own model.
         services.AddLlm(configuration);
         services.AddOutcomes(configuration);
+        services.AddVoiceEvents(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
         services.AddOptions<Console.ConsoleOptions>().Bind(configuration.GetSection(Console.ConsoleOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();

@@ -68,6 +68,9 @@ public sealed partial class VoiceEventPublisher : BackgroundService
 
     public EventsOptions Options => _options;
 
+    /// <summary>The Web PubSub client the events go through (null when off); negotiate makes client URLs with it.</summary>
+    public WebPubSubServiceClient? Client => _client;
+
     /// <summary>Buffers the event for sending; never waits. A full buffer drops it (counted).</summary>
     public void Publish(VoiceEvent voiceEvent)
     {

@@ -47,10 +47,11 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
         return App.Services.GetRequiredService<RelayTickets>().Check(agentId, new QueryCollection(query), out _);
     }
 
-    public static async Task<LiveCallTestApp> StartAsync(AzuriteFixture azurite)
+    /// <param name="settings">Added to (or replacing) the test app's own settings.</param>
+    public static async Task<LiveCallTestApp> StartAsync(AzuriteFixture azurite, params (string Key, string Value)[] settings)
     {
         var twilio = await FakeTwilioApi.StartAsync();
-        var app = new FunctionsAppFactory(azurite.ConnectionString, "lc" + Guid.NewGuid().ToString("n")[..10], new Dictionary<string, string>
+        var all = new Dictionary<string, string>
         {
             ["Twilio:AccountSid"] = AccountSid,
             ["Twilio:AuthToken"] = AuthToken,
@@ -60,7 +61,13 @@ internal sealed class LiveCallTestApp : IAsyncDisposable
             ["PublicUrls:RelayBaseUrl"] = RelayBase,
             ["RelayTickets:Secret"] = TicketSecret,
             ["LiveCalls:TransferTimeoutSeconds"] = "25",
-        });
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        var app = new FunctionsAppFactory(azurite.ConnectionString, "lc" + Guid.NewGuid().ToString("n")[..10], all);
         return new LiveCallTestApp(app, twilio);
     }
 
