@@ -44,7 +44,7 @@ internal sealed class BenchStack : IAsyncDisposable
     /// an hour because a large run connects its sessions over minutes.
     /// </summary>
     public string RelayWsUrl(string callId) =>
-        $"{PublicRelayBase}/agents/{AgentId}/ws" + RelayTickets.Query(TicketSecret, AgentId, callId, 1, DateTimeOffset.UtcNow.AddHours(1));
+        PublicRelayBase + RelayRoute.Path(AgentId) + RelayTickets.Query(TicketSecret, AgentId, callId, 1, DateTimeOffset.UtcNow.AddHours(1));
     private string PublicRelayBase => Proxy is null ? $"ws://127.0.0.1:{RelayPort}" : $"ws://127.0.0.1:{Proxy.Port}";
     /// <summary>The fake's /stats and /healthz, always plain http.</summary>
     public string FakeControlUrl => $"http://127.0.0.1:{FakeControlPort}";

@@ -1,3 +1,4 @@
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Llm;
 
@@ -11,8 +12,6 @@ namespace AgentOS.Voice.RelayHost;
 /// </summary>
 internal static partial class RelayEndpoint
 {
-    public const string Route = "/agents/{agentId}/ws";
-
     public static Task HandleAsync(HttpContext context, RelayServices relay)
     {
         var admitted = AdmitAsync(context, relay);
@@ -45,7 +44,7 @@ internal static partial class RelayEndpoint
             return null;
         }
 
-        var agentId = (string)context.Request.RouteValues["agentId"]!;
+        var agentId = (string)context.Request.RouteValues[RelayRoute.AgentIdValue]!;
         if (relay.Tickets.Check(agentId, context.Request.Query, out var failure) is not { } ticket)
         {
             LogBadTicket(logger, agentId, failure!);

@@ -50,7 +50,7 @@ public static class RelayHostServiceCollectionExtensions
     public static IEndpointRouteBuilder MapRelayHost(this IEndpointRouteBuilder endpoints)
     {
         var relay = endpoints.ServiceProvider.GetRequiredService<RelayServices>();
-        endpoints.MapGet(RelayEndpoint.Route, context => RelayEndpoint.HandleAsync(context, relay));
+        endpoints.MapGet(RelayRoute.Pattern, context => RelayEndpoint.HandleAsync(context, relay));
         return endpoints;
     }
 }

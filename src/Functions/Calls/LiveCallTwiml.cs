@@ -19,6 +19,9 @@ namespace AgentOS.Voice.Functions.Calls;
 /// </summary>
 public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOptions<LiveCallOptions> options, RelayTickets tickets)
 {
+    /// <summary>The query parameters of the Functions app's own call URLs below, read back by its webhooks.</summary>
+    public const string CallIdQuery = "callId", AttemptQuery = "attempt";
+
     /// <summary>
     /// <c>&lt;Connect action=relay-action&gt;&lt;ConversationRelay&gt;</c> for the agent: its voice, languages and providers,
     /// the greeting filled from <paramref name="context"/>, and the call id as a Parameter (never the context itself), and the webhook's traceparent when it is traced.
@@ -88,20 +91,20 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
     private static Say.LanguageEnum? SayLanguage(string? language) => language is null ? null : (Say.LanguageEnum)XmlText.Strip(language);
 
     /// <summary>
-    /// The agent's ConversationRelay socket on RelayHost (PublicUrls:RelayBaseUrl + /agents/{id}/ws) with the ticket
+    /// The agent's ConversationRelay socket on RelayHost (PublicUrls:RelayBaseUrl + <see cref="RelayRoute"/>) with the ticket
     /// of one call's session attempt.
     /// </summary>
     public string RelayUrl(string agentId, string callId, int attempt) =>
-        Base(publicUrls.Value.RelayBaseUrl, "PublicUrls:RelayBaseUrl") + AgentPath(agentId, "ws") + tickets.Query(agentId, callId, attempt);
+        Base(publicUrls.Value.RelayBaseUrl, "PublicUrls:RelayBaseUrl") + RelayRoute.Path(agentId) + tickets.Query(agentId, callId, attempt);
 
     public string RelayActionUrl(string agentId, string callId, int attempt) =>
-        FunctionsUrl(agentId, "relay-action") + "?callId=" + Uri.EscapeDataString(callId) + "&attempt=" + attempt.ToString(CultureInfo.InvariantCulture);
+        FunctionsUrl(agentId, "relay-action") + "?" + CallIdQuery + "=" + Uri.EscapeDataString(callId) + "&" + AttemptQuery + "=" + attempt.ToString(CultureInfo.InvariantCulture);
 
     public string OutboundCallUrl(string agentId, string callId) =>
-        FunctionsUrl(agentId, "outbound-call") + "?callId=" + Uri.EscapeDataString(callId);
+        FunctionsUrl(agentId, "outbound-call") + "?" + CallIdQuery + "=" + Uri.EscapeDataString(callId);
 
     public string StatusCallbackUrl(string agentId, string callId) =>
-        FunctionsUrl(agentId, "call-status") + "?callId=" + Uri.EscapeDataString(callId);
+        FunctionsUrl(agentId, "call-status") + "?" + CallIdQuery + "=" + Uri.EscapeDataString(callId);
 
     private string FunctionsUrl(string agentId, string name) =>
         Base(publicUrls.Value.FunctionsBaseUrl, "PublicUrls:FunctionsBaseUrl") + AgentPath(agentId, name);

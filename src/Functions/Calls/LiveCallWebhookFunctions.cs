@@ -66,7 +66,7 @@ public sealed partial class LiveCallWebhookFunctions(
             return refused;
         }
 
-        string? callId = request.Query["callId"];
+        string? callId = request.Query[LiveCallTwiml.CallIdQuery];
         var voice = await TwilioWebhook.ReadAsync(request);
         var context = string.IsNullOrWhiteSpace(callId) ? null : await contexts.GetAsync(callId, cancellationToken);
         if (context is null || context.AgentId != agentId)
@@ -96,8 +96,8 @@ public sealed partial class LiveCallWebhookFunctions(
             return refused;
         }
 
-        string? callId = request.Query["callId"];
-        string? attempt = request.Query["attempt"];
+        string? callId = request.Query[LiveCallTwiml.CallIdQuery];
+        string? attempt = request.Query[LiveCallTwiml.AttemptQuery];
         var voice = await TwilioWebhook.ReadAsync(request);
         var id = !string.IsNullOrWhiteSpace(callId) ? callId : voice.CallSid ?? Guid.NewGuid().ToString("n");
         var attempts = int.TryParse(attempt, out var n) && n > 0 ? n : 1;
@@ -160,7 +160,7 @@ public sealed partial class LiveCallWebhookFunctions(
             return refused;
         }
 
-        string? callId = request.Query["callId"];
+        string? callId = request.Query[LiveCallTwiml.CallIdQuery];
         var voice = await TwilioWebhook.ReadAsync(request);
         var id = !string.IsNullOrWhiteSpace(callId) ? callId : voice.CallSid;
         if (id is not null)

@@ -17,7 +17,7 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
     public async Task Forged_relay_upgrade_is_refused_with_403()
     {
         var agent = await stack.CreateAgentAsync();
-        var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws";
+        var url = stack.RelayBaseUrl + RelayRoute.Path(agent.Id);
 
         foreach (var signature in new[] { TwilioRequestSigner.Sign("not-the-auth-token", url), TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url + "?x=1"), "" })
         {
@@ -75,7 +75,7 @@ public sealed class LiveCallSecurityTests(LiveCallStack stack) : IClassFixture<L
     {
         var agent = await stack.CreateAgentAsync(a => a with { Script = [new("hello", "Hello there, how can I help?")] });
         var callId = "CA" + Guid.NewGuid().ToString("n");
-        var url = $"{stack.RelayBaseUrl}/agents/{agent.Id}/ws" + RelayTickets.Query(LiveCallStack.TicketSecret, agent.Id, callId, 1, DateTimeOffset.UtcNow.AddMinutes(2));
+        var url = stack.RelayBaseUrl + RelayRoute.Path(agent.Id) + RelayTickets.Query(LiveCallStack.TicketSecret, agent.Id, callId, 1, DateTimeOffset.UtcNow.AddMinutes(2));
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader(TwilioRequestSigner.HeaderName, TwilioRequestSigner.Sign(LiveCallStack.AuthToken, url));
         await socket.ConnectAsync(new Uri(url), CancellationToken.None);
