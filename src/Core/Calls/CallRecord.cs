@@ -25,6 +25,19 @@ public sealed record CallRecord
     /// <summary>The last error Twilio reported on the socket or the model raised, for support.</summary>
     public string? LastError { get; init; }
 
+    /// <summary>
+    /// <see cref="StartedAt"/> and <see cref="EndedAt"/> are the ones Twilio bills (its status callback's
+    /// CallDuration): no other write moves them afterwards.
+    /// </summary>
+    public bool Billed { get; init; }
+
+    /// <summary>
+    /// Which relay session (from 1; Twilio reconnects a failed socket as the next) wrote this, its counters being that
+    /// session's own; 0 for every other write (webhooks, the API), which never changes counters. Records read back
+    /// carry 0 and the counters of all sessions summed. See <see cref="CallRecordMerge"/>.
+    /// </summary>
+    public int Attempt { get; init; }
+
     public TimeSpan Duration => (EndedAt ?? StartedAt) - StartedAt;
     public long TokensIn { get; init; }
     public long TokensOut { get; init; }

@@ -22,6 +22,11 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     private const string ContextRow = "context";
     private const string TurnPrefix = "turn-";
     private const int MaxWriteTries = 5;
+    internal const int MaxTextPartLength = 32_000;
+    internal const int MaxTextParts = 15;
+
+    // Which relay session wrote the record's end (0: Twilio's webhooks or the API): a later session may reopen it.
+    private const string EndAttemptColumn = "EndAttempt";
 
     private readonly LazyTableClient _table = new(service, storage.Value, TableBaseName);
     private readonly AgentTimeIndex _index = new(service, storage.Value, IndexTableName, logger);
@@ -30,8 +35,8 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     /// The index row first: a record whose row is missing would never be listed, while a row whose record is missing
     /// or starts at another time is skipped by <see cref="ListCallsAsync"/>. The start moves (the webhook, the relay
     /// session and Twilio's billed duration each set it), so a record can leave older rows behind; listing removes them.
-    /// An ended record stays ended: a late in-progress write (a relay session's, a webhook's) keeps its counters but
-    /// not its state. The write is conditional on the row read (ETag), and read again when another write came between.
+    /// The write merges with the stored row field by field (<see cref="CallRecordMerge"/>), conditional on the row
+    /// read (ETag), and is read again when another write came between.
     /// </summary>
     public async Task UpsertCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
@@ -39,17 +44,21 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         for (var tries = 1; ; tries++)
         {
             var stored = await _table.FindAsync(call.CallId, CallRow, cancellationToken);
-            var merged = stored is null ? call : KeepEnd(FromEntity(call.CallId, stored), call);
+            var (merged, endAttempt) = stored is null
+                ? (call, call.State == CallState.Ended ? call.Attempt : 0)
+                : CallRecordMerge.Merge(FromEntity(call.CallId, stored), stored.GetInt32(EndAttemptColumn) ?? 0, call);
             await _index.UpsertAsync(merged.AgentId, merged.StartedAt, merged.CallId, merged.State.ToString(), cancellationToken);
+            var entity = ToEntity(merged, stored, call);
+            entity[EndAttemptColumn] = endAttempt;
             try
             {
                 if (stored is null)
                 {
-                    await table.AddEntityAsync(ToEntity(merged), cancellationToken);
+                    await table.AddEntityAsync(entity, cancellationToken);
                 }
                 else
                 {
-                    await table.UpdateEntityAsync(ToEntity(merged), stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                    await table.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
                 }
 
                 return;
@@ -61,25 +70,14 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         }
     }
 
-
-    private static CallRecord KeepEnd(CallRecord stored, CallRecord incoming) =>
-        stored.State == CallState.Ended && incoming.State != CallState.Ended
-            ? incoming with
-            {
-                State = CallState.Ended,
-                EndedAt = stored.EndedAt,
-                EndReason = stored.EndReason,
-                HandoffData = stored.HandoffData ?? incoming.HandoffData,
-                LastError = stored.LastError ?? incoming.LastError,
-            }
-            : incoming;
-
     public async Task<bool> AddCallAsync(CallRecord call, CancellationToken cancellationToken = default)
     {
         var table = await _table.GetAsync(cancellationToken);
         try
         {
-            await table.AddEntityAsync(ToEntity(call), cancellationToken);
+            var entity = ToEntity(call, stored: null, counters: call);
+            entity[EndAttemptColumn] = call.State == CallState.Ended ? call.Attempt : 0;
+            await table.AddEntityAsync(entity, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -116,8 +114,24 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         return new ListPage<CallRecord>(calls, next);
     }
 
-    private static TableEntity ToEntity(CallRecord call) =>
-        new(call.CallId, CallRow)
+    /// <summary>
+    /// The row for <paramref name="call"/>: what <paramref name="stored"/> holds (other sessions' counters, columns
+    /// this version does not know) with the record's fields over it, and the counters of the session that wrote
+    /// <paramref name="counters"/> (none for writes that are not a session's), never lower than stored. Written whole
+    /// (a Merge-mode write could not clear a reopened record's end), so nothing stored is dropped by accident.
+    /// </summary>
+    private static TableEntity ToEntity(CallRecord call, TableEntity? stored, CallRecord counters)
+    {
+        var entity = new TableEntity(call.CallId, CallRow);
+        foreach (var (key, value) in stored ?? [])
+        {
+            if (!key.StartsWith("odata.", StringComparison.Ordinal) && key is not ("PartitionKey" or "RowKey" or "Timestamp"))
+            {
+                entity[key] = value;
+            }
+        }
+
+        var fields = new Dictionary<string, object?>
         {
             ["AgentId"] = call.AgentId,
             ["CallSid"] = call.CallSid,
@@ -131,10 +145,43 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["HandoffData"] = call.HandoffData,
             ["LastError"] = call.LastError,
             ["DurationSeconds"] = call.Duration.TotalSeconds,
-            ["TokensIn"] = call.TokensIn,
-            ["TokensOut"] = call.TokensOut,
-            ["CharactersSpoken"] = call.CharactersSpoken,
+            ["Billed"] = call.Billed,
         };
+        foreach (var (key, value) in fields)
+        {
+            if (value is null)
+            {
+                entity.Remove(key);
+            }
+            else
+            {
+                entity[key] = value;
+            }
+        }
+
+        if (counters.Attempt > 0)
+        {
+            foreach (var (name, value) in Counters(counters))
+            {
+                var column = CounterColumn(name, counters.Attempt);
+                entity[column] = Math.Max(value, stored?.GetInt64(column) ?? 0);
+            }
+        }
+
+        return entity;
+    }
+
+    private static (string Name, long Value)[] Counters(CallRecord call) =>
+        [("TokensIn", call.TokensIn), ("TokensOut", call.TokensOut), ("CharactersSpoken", call.CharactersSpoken)];
+
+    // Session 1's counters keep the columns records had before sessions were told apart; a retried session's are
+    // "TokensIn02"…, so a second session counting from 0 never lowers the first's. Reads add them up.
+    private static string CounterColumn(string name, int attempt) =>
+        attempt <= 1 ? name : name + attempt.ToString("D2", CultureInfo.InvariantCulture);
+
+    private static long SumCounter(TableEntity e, string name) =>
+        e.Where(p => p.Key.StartsWith(name, StringComparison.Ordinal) && p.Key.Skip(name.Length).All(char.IsAsciiDigit))
+            .Sum(p => p.Value is long or int ? Convert.ToInt64(p.Value, CultureInfo.InvariantCulture) : 0);
 
     public async Task UpsertTurnAsync(TranscriptTurn turn, CancellationToken cancellationToken = default)
     {
@@ -144,7 +191,6 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["Index"] = turn.Index,
             ["Attempt"] = turn.Attempt,
             ["Role"] = turn.Role.ToString(),
-            ["Text"] = turn.Text,
             ["Interrupted"] = turn.Interrupted,
             ["At"] = turn.At,
             ["FirstTokenMs"] = turn.FirstTokenMs,
@@ -153,6 +199,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             ["ToolMs"] = turn.ToolMs,
             ["ToolFailed"] = turn.ToolFailed,
         };
+        WriteText(e, turn.Text);
         await table.UpsertEntityAsync(e, TableUpdateMode.Replace, cancellationToken);
     }
 
@@ -176,9 +223,10 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
         EndReason = e.GetString("EndReason"),
         HandoffData = e.GetString("HandoffData"),
         LastError = e.GetString("LastError"),
-        TokensIn = e.GetInt64("TokensIn") ?? 0,
-        TokensOut = e.GetInt64("TokensOut") ?? 0,
-        CharactersSpoken = e.GetInt64("CharactersSpoken") ?? 0,
+        Billed = e.GetBoolean("Billed") ?? false,
+        TokensIn = SumCounter(e, "TokensIn"),
+        TokensOut = SumCounter(e, "TokensOut"),
+        CharactersSpoken = SumCounter(e, "CharactersSpoken"),
     };
 
     public async Task<IReadOnlyList<TranscriptTurn>> GetTranscriptAsync(string callId, CancellationToken cancellationToken = default)
@@ -193,7 +241,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
                 Index = e.GetInt32("Index") ?? 0,
                 Attempt = e.GetInt32("Attempt") ?? 1,
                 Role = Enum.Parse<TurnRole>(e.GetString("Role") ?? nameof(TurnRole.Caller)),
-                Text = e.GetString("Text") ?? string.Empty,
+                Text = ReadText(e),
                 Interrupted = e.GetBoolean("Interrupted") ?? false,
                 At = e.GetDateTimeOffset("At") ?? default,
                 FirstTokenMs = e.GetDouble("FirstTokenMs"),
@@ -242,6 +290,52 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         };
     }
+
+    /// <summary>
+    /// A string property holds at most 32K UTF-16 characters (64 KiB; a longer one fails the whole write with
+    /// PropertyValueTooLarge), so longer text goes in parts: "Text", "Text2", "Text3"…, each cut between characters,
+    /// never inside a surrogate pair. A row holds at most 1 MiB, which bounds the parts; past them the text is cut with
+    /// a note saying how long it was (no spoken or typed turn comes near half a million characters).
+    /// </summary>
+    private static void WriteText(TableEntity e, string text)
+    {
+        var part = 1;
+        var at = 0;
+        while (part == 1 || at < text.Length)
+        {
+            if (part > MaxTextParts)
+            {
+                var note = $" [… cut here: the whole text had {text.Length} characters]";
+                var last = TextColumn(MaxTextParts);
+                var kept = (string)e[last];
+                var keep = Math.Min(kept.Length, MaxTextPartLength - note.Length);
+                e[last] = kept[..(char.IsHighSurrogate(kept[keep - 1]) ? keep - 1 : keep)] + note;
+                break;
+            }
+
+            var length = Math.Min(MaxTextPartLength, text.Length - at);
+            if (length > 0 && at + length < text.Length && char.IsHighSurrogate(text[at + length - 1]))
+            {
+                length--;
+            }
+
+            e[TextColumn(part++)] = text.Substring(at, length);
+            at += length;
+        }
+    }
+
+    private static string ReadText(TableEntity e)
+    {
+        var text = e.GetString("Text") ?? string.Empty;
+        for (var part = 2; e.GetString(TextColumn(part)) is { } more; part++)
+        {
+            text += more;
+        }
+
+        return text;
+    }
+
+    private static string TextColumn(int part) => part == 1 ? "Text" : "Text" + part.ToString(CultureInfo.InvariantCulture);
 
     // A retried session counts from 0 again, so its turns get keys of their own ("turn-02-000000"); the first session's
     // keep the form rows had before sessions were told apart, so stored transcripts read the same.

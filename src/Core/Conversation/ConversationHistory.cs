@@ -61,7 +61,7 @@ internal sealed class ConversationHistory(string systemPrompt, ConversationOptio
             switch (turn.Role)
             {
                 case TurnRole.Caller:
-                    messages.Add(new ChatMessage(ChatRole.User, turn.Text));
+                    messages.Add(new ChatMessage(ChatRole.User, ForModel(turn.Text)));
                     break;
                 case TurnRole.Agent when turn.Text.Length > 0:
                     messages.Add(new ChatMessage(ChatRole.Assistant, turn.Text));
@@ -75,6 +75,11 @@ internal sealed class ConversationHistory(string systemPrompt, ConversationOptio
 
         return messages;
     }
+
+    private string ForModel(string said) =>
+        said.Length <= options.MaxPromptCharacters
+            ? said
+            : said[..(char.IsHighSurrogate(said[options.MaxPromptCharacters - 1]) ? options.MaxPromptCharacters - 1 : options.MaxPromptCharacters)] + " …";
 
     private static int Size(HistoryTurn turn) => turn.Text.Length + (turn.Tool?.Result.Length ?? 0);
 }

@@ -17,6 +17,14 @@ public sealed class ConversationOptions
     [Range(200, 200_000)]
     public int MaxHistoryCharacters { get; set; } = 6_000;
 
+    /// <summary>
+    /// Longest caller turn sent to the model, in characters; a longer one (a pasted text over the softphone, a runaway
+    /// transcription) is cut for the model only, so one turn cannot blow the model's context or cost. The transcript
+    /// stores it whole.
+    /// </summary>
+    [Range(100, 200_000)]
+    public int MaxPromptCharacters { get; set; } = 4_000;
+
     /// <summary>Model calls per caller turn when tools keep asking for another round.</summary>
     [Range(1, 10)]
     public int MaxToolRounds { get; set; } = 3;

@@ -73,6 +73,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
             From = call.From,
             To = call.To,
             StartedAt = time.GetUtcNow(),
+            Attempt = call.Attempt,
         };
         _recorder.Record(_record);
         _events?.Started(_record);

@@ -6,7 +6,8 @@ namespace AgentOS.Voice.Functions.Calls;
 /// <summary>
 /// What the Functions side writes on a live call's record: its creation, why it ended (from Twilio's relay action)
 /// and its final status and billed duration (from the status callback). The relay session writes the same record
-/// while the call runs; these updates read it first and change only their own fields.
+/// while the call runs; these updates read it first, and the store merges what they write with what it holds by then
+/// (<see cref="CallRecordMerge"/>: end reasons by precedence, Twilio's billed times kept).
 /// A storage failure is logged, not thrown: the caller must still get TwiML.
 /// </summary>
 public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder recorder, TimeProvider time, ILogger<LiveCallRecords> logger)
@@ -60,6 +61,7 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
                 State = CallState.Ended,
                 StartedAt = voice.CallDuration is { } seconds ? ended - TimeSpan.FromSeconds(seconds) : call.StartedAt,
                 EndedAt = ended,
+                Billed = voice.CallDuration is not null,
                 EndReason = call.EndReason ?? (connected ? CallEndReasons.CallerHungUp : status),
             };
         }, cancellationToken, createIfMissing: false);

@@ -39,7 +39,7 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     public async Task An_ended_record_stays_ended_when_a_late_in_progress_write_arrives()
     {
         var start = new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
-        var live = new CallRecord { CallId = "c-late", AgentId = "front-desk", StartedAt = start, TokensIn = 10 };
+        var live = new CallRecord { CallId = "c-late", AgentId = "front-desk", StartedAt = start, TokensIn = 10, Attempt = 1 };
         await _store.UpsertCallAsync(live with { State = CallState.Ended, EndedAt = start.AddMinutes(1), EndReason = CallEndReasons.Error, LastError = "Twilio error 64105" });
 
         // The relay session's last in-progress write, queued before the end and stored after it.
@@ -48,6 +48,61 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         var read = await _store.GetCallAsync("c-late");
         Assert.Equal((CallState.Ended, CallEndReasons.Error, start.AddMinutes(1), "Twilio error 64105", 42L),
             (read!.State, read.EndReason, read.EndedAt, read.LastError, read.TokensIn));
+    }
+
+    [Fact]
+    public async Task A_retried_session_adds_its_counters_and_reopens_the_end_the_first_session_wrote()
+    {
+        var start = new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
+        var first = new CallRecord { CallId = "c-retry", AgentId = "front-desk", CallSid = "CA9", StartedAt = start, TokensIn = 300, TokensOut = 40, CharactersSpoken = 120, Attempt = 1 };
+        // The first socket failed: that session saw a close and ended the record; Twilio noted the error and reconnected.
+        await _store.UpsertCallAsync(first with { State = CallState.Ended, EndedAt = start.AddSeconds(30), EndReason = CallEndReasons.CallerHungUp });
+        var second = new CallRecord { CallId = "c-retry", AgentId = "front-desk", CallSid = "CA9", StartedAt = start.AddSeconds(32), TokensIn = 50, TokensOut = 5, CharactersSpoken = 20, Attempt = 2 };
+        await _store.UpsertCallAsync(second);
+
+        var live = await _store.GetCallAsync("c-retry");
+        Assert.Equal((CallState.InProgress, (string?)null, (DateTimeOffset?)null, start, 350L, 45L, 140L),
+            (live!.State, live.EndReason, live.EndedAt, live.StartedAt, live.TokensIn, live.TokensOut, live.CharactersSpoken));
+
+        await _store.UpsertCallAsync(second with { State = CallState.Ended, EndedAt = start.AddSeconds(90), EndReason = CallEndReasons.AgentEnded, TokensIn = 80 });
+        // A webhook's write carries the totals it read: they are not any session's and change no counter.
+        await _store.UpsertCallAsync((await _store.GetCallAsync("c-retry"))! with { LastError = "noted" });
+        // The first session's last write, late: the record stays the second session's end.
+        await _store.UpsertCallAsync(first with { TokensIn = 310 });
+
+        var read = await _store.GetCallAsync("c-retry");
+        Assert.Equal((CallState.Ended, CallEndReasons.AgentEnded, start.AddSeconds(90), 390L, 45L, "noted"),
+            (read!.State, read.EndReason, read.EndedAt, read.TokensIn, read.TokensOut, read.LastError));
+    }
+
+    [Fact]
+    public async Task Twilios_end_reason_and_billed_times_win_over_a_later_session_write()
+    {
+        var start = new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
+        var session = new CallRecord { CallId = "c-prec", AgentId = "front-desk", StartedAt = start.AddSeconds(2), Attempt = 1 };
+        await _store.UpsertCallAsync(new CallRecord { CallId = "c-prec", AgentId = "front-desk", StartedAt = start, From = "+14155552671" });
+        // Twilio's relay action: hand-off asked for, no transfer number, so the agent ended it; then the billed status.
+        await _store.UpsertCallAsync(new CallRecord
+        {
+            CallId = "c-prec", AgentId = "front-desk", State = CallState.Ended, StartedAt = start, EndedAt = start.AddSeconds(61),
+            EndReason = CallEndReasons.AgentEnded, LastError = "no transfer number",
+        });
+        await _store.UpsertCallAsync(new CallRecord
+        {
+            CallId = "c-prec", AgentId = "front-desk", State = CallState.Ended, StartedAt = start.AddSeconds(1), EndedAt = start.AddSeconds(60),
+            EndReason = CallEndReasons.CallerHungUp, Billed = true,
+        });
+
+        // The session's own end lands last, from another agent's point of view of the numbers too.
+        await _store.UpsertCallAsync(session with
+        {
+            AgentId = "other", From = "+15550000000", State = CallState.Ended, EndedAt = start.AddSeconds(62),
+            EndReason = CallEndReasons.HandedOff, HandoffData = "{}", TokensIn = 7,
+        });
+
+        var read = await _store.GetCallAsync("c-prec");
+        Assert.Equal(("front-desk", "+14155552671", CallEndReasons.AgentEnded, start.AddSeconds(1), start.AddSeconds(60), "{}", "no transfer number", 7L),
+            (read!.AgentId, read.From, read.EndReason, read.StartedAt, read.EndedAt, read.HandoffData, read.LastError, read.TokensIn));
     }
 
     [Fact]
@@ -67,6 +122,36 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_turn_over_the_tables_property_limit_is_stored_in_parts_and_read_back_whole()
+    {
+        // 70,000 characters (a pasted 63 KB prompt was lost whole before), with a surrogate pair across the first cut.
+        var text = new string('a', TableCallStore.MaxTextPartLength - 1) + "\U0001F600" + string.Concat(Enumerable.Repeat("Ünïcode ", 4_750));
+        await _store.UpsertTurnAsync(Turn(1, TurnRole.Caller, text) with { CallId = "c-long" });
+        await _store.UpsertTurnAsync(Turn(2, TurnRole.Agent, text) with { CallId = "c-long" });
+        // An interrupted answer is rewritten shorter: its old parts must not come back.
+        await _store.UpsertTurnAsync(Turn(2, TurnRole.Agent, "Sure", tokens: 1) with { CallId = "c-long", Interrupted = true });
+
+        var turns = await _store.GetTranscriptAsync("c-long");
+
+        Assert.Equal(text.Length, turns[0].Text.Length);
+        Assert.Equal(text, turns[0].Text);
+        Assert.Equal(("Sure", true), (turns[1].Text, turns[1].Interrupted));
+    }
+
+    [Fact]
+    public async Task A_turn_past_what_a_row_can_hold_is_cut_with_a_note_instead_of_failing()
+    {
+        var text = new string('x', (TableCallStore.MaxTextParts * TableCallStore.MaxTextPartLength) + 1234);
+        await _store.UpsertTurnAsync(Turn(1, TurnRole.Tool, text) with { CallId = "c-huge" });
+
+        var stored = Assert.Single(await _store.GetTranscriptAsync("c-huge")).Text;
+
+        Assert.Equal(new string('x', stored.Length - 60), stored[..^60]);
+        Assert.EndsWith($"[… cut here: the whole text had {text.Length} characters]", stored);
+        Assert.InRange(stored.Length, 470_000, TableCallStore.MaxTextParts * TableCallStore.MaxTextPartLength);
+    }
+
+    [Fact]
     public async Task A_call_record_keeps_its_cost_inputs_and_end()
     {
         var started = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
@@ -74,12 +159,13 @@ public sealed class TableCallStoreTests(AzuriteFixture azurite) : IClassFixture<
         {
             CallId = "c-r", AgentId = "front-desk", CallSid = "CA1", Direction = "inbound", From = "+1", To = "+2",
             State = CallState.Ended, StartedAt = started, EndedAt = started.AddSeconds(95), EndReason = CallEndReasons.HandedOff,
-            HandoffData = """{"reasonCode":"live-agent-handoff"}""", TokensIn = 1200, TokensOut = 340, CharactersSpoken = 812,
+            HandoffData = """{"reasonCode":"live-agent-handoff"}""", TokensIn = 1200, TokensOut = 340, CharactersSpoken = 812, Attempt = 1,
         };
 
         await _store.UpsertCallAsync(call);
 
-        Assert.Equal(call, await _store.GetCallAsync("c-r"));
+        // Read back as the sum of every session's counters, written by no session in particular.
+        Assert.Equal(call with { Attempt = 0 }, await _store.GetCallAsync("c-r"));
         Assert.Equal(TimeSpan.FromSeconds(95), (await _store.GetCallAsync("c-r"))!.Duration);
     }
 
