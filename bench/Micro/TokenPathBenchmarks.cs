@@ -9,6 +9,7 @@ using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.RelayHost;
+using AgentOS.Voice.Twilio.ConversationRelay;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,7 @@ namespace AgentOS.Voice.Bench.Micro;
 /// One streamed answer of <see cref="Tokens"/> tokens. Run at two lengths: the difference in allocated bytes divided
 /// by the difference in tokens is the cost per token, free of the per-turn cost.
 /// <list type="bullet">
-/// <item>Session turn: ours only — ConversationSession and RelaySocketOutput on a real WebSocket over a null stream,
+/// <item>Session turn: ours only — ConversationSession and the ConversationRelay output on a real WebSocket over a null stream,
 /// fed by a model that yields pre-built updates.</item>
 /// <item>OpenAI client stream: our OpenAI client reading the same number of tokens as SSE from memory — what the real
 /// path adds per token before the session sees it.</item>
@@ -34,7 +35,7 @@ public class TokenPathBenchmarks
 
     private ConversationSession _session = null!;
     private WebSocket _socket = null!;
-    private RelaySocketOutput _output = null!;
+    private RelayCallOutput _output = null!;
     private IChatClient _sdk = null!;
     private IChatClient _client = null!;
     private readonly CallerSaid _prompt = new("What are your opening hours?");
@@ -45,7 +46,7 @@ public class TokenPathBenchmarks
     {
         var updates = Enumerable.Range(0, Tokens).Select(i => new ChatResponseUpdate(ChatRole.Assistant, i == 0 ? "We" : " open")).ToArray();
         _socket = WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true });
-        _output = new RelaySocketOutput(_socket, TimeSpan.FromSeconds(5), TimeProvider.System, NullLogger.Instance);
+        _output = new RelayCallOutput(new RelaySocketSink(_socket, TimeSpan.FromSeconds(5), TimeProvider.System, NullLogger.Instance));
         var agent = new Agent { Id = "bench", Name = "Bench", PhoneNumber = "+15550000100", Greeting = "" };
         _session = new ConversationSession(
             agent, new CallStart { CallId = "bench" }, new PrebuiltChatClient(updates), _output, new DiscardingRecorder(),

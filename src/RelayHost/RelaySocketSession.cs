@@ -11,13 +11,15 @@ using Microsoft.Extensions.Options;
 namespace AgentOS.Voice.RelayHost;
 
 /// <summary>
-/// One accepted ConversationRelay socket: receives frames into a pooled buffer (joining multi-frame messages), parses
-/// them and hands the call core its inputs. Bad frames are logged and skipped. Ends when Twilio closes, when the call
-/// core sends <c>end</c>, after the idle timeout, or when a drain runs out of time. Owns the socket and the registry
-/// slot and call claim it was admitted with, and gives them back when it ends. The call is the one its ticket names:
-/// a setup that names another call or agent closes the socket before anything is read or written for either.
+/// One accepted ConversationRelay socket: receives frames into a pooled buffer (joining multi-frame messages) and hands
+/// them to the protocol's serializer in Core (<see cref="RelayMessageParser"/>, <see cref="RelayCallInputs"/>,
+/// <see cref="RelayCallOutput"/>), which turns frames into the call core's inputs and its outputs into frames. Bad
+/// frames are logged and skipped. Ends when Twilio closes, when the call core sends <c>end</c>, after the idle
+/// timeout, or when a drain runs out of time. Owns the socket and the registry slot and call claim it was admitted
+/// with, and gives them back when it ends. The call is the one its ticket names: a setup that names another call or
+/// agent closes the socket before anything is read or written for either.
 /// </summary>
-internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, RelayTicket ticket, IChatClient chat, RelayServices relay)
+internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, RelayTicket ticket, IChatClient chat, RelayServices relay, RelaySocketSink sink)
 {
     // Most ConversationRelay messages fit in 1 KB; a larger one grows the buffer (up to MaxMessageBytes) until the
     // message is read. Between messages no buffer is held (zero-byte receive), because most calls are idle most of
@@ -25,10 +27,15 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
     private const int InitialBufferBytes = 1024;
 
     private readonly ILogger _logger = relay.Logger;
-    private readonly RelaySocketOutput _output = new(socket, relay.Options.CloseTimeout, relay.Time, relay.Logger);
+    private readonly RelayCallOutput _output = new(sink);
     private ConversationSession? _session;
     private string _endReason = CallEndReasons.CallerHungUp;
     private long _lastHeard = relay.Time.GetTimestamp();
+
+    public RelaySocketSession(WebSocket socket, Agent agent, RelayTicket ticket, IChatClient chat, RelayServices relay)
+        : this(socket, agent, ticket, chat, relay, new RelaySocketSink(socket, relay.Options.CloseTimeout, relay.Time, relay.Logger))
+    {
+    }
 
     /// <summary>When the last whole message arrived, for the registry's idle sweep.</summary>
     public long LastHeardTimestamp => Volatile.Read(ref _lastHeard);
@@ -163,9 +170,9 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         if (parsed.Message is SetupMessage setup)
         {
             // A session closing already (a refused setup before this one, idle, shutdown) starts no call.
-            if (_session is null && !_output.IsClosing)
+            if (_session is null && !sink.IsClosing)
             {
-                if (MismatchWithTicket(setup) is { } mismatch)
+                if (RelayCallInputs.MismatchWith(setup, ticket) is { } mismatch)
                 {
                     LogSetupMismatch(ticket.CallId, mismatch);
                     await CloseAsync(CallEndReasons.Error, WebSocketCloseStatus.PolicyViolation, "setup does not match the session's ticket");
@@ -188,15 +195,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             return;
         }
 
-        CallInput? input = parsed.Message switch
-        {
-            // Partial prompts (partialPrompts on) are previews; the final one carries the turn.
-            PromptMessage { Last: true } p => new CallerSaid(p.VoicePrompt, p.Lang),
-            DtmfMessage d => new KeyPressed(d.Digit),
-            InterruptMessage i => new CallerInterrupted(i.UtteranceUntilInterrupt, i.DurationUntilInterruptMs),
-            ErrorMessage e => new TransportError(e.Description),
-            _ => null,
-        };
+        var input = RelayCallInputs.From(parsed.Message!);
         if (input is not null)
         {
             await _session.HandleAsync(input);
@@ -205,16 +204,6 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         {
             LogUnknown(CallId, unknown.Type);
         }
-    }
-
-    // The TwiML that carried the ticket also set these Parameters; a setup without them is not from that TwiML.
-    private string? MismatchWithTicket(SetupMessage setup)
-    {
-        setup.CustomParameters.TryGetValue(RelayTickets.CallIdSetupParameter, out var callId);
-        setup.CustomParameters.TryGetValue(RelayTickets.AgentIdSetupParameter, out var agentId);
-        return callId != ticket.CallId ? $"callId '{callId}'"
-            : agentId != agent.Id ? $"agentId '{agentId}'"
-            : null;
     }
 
     private async Task<ConversationSession> StartSessionAsync(SetupMessage setup)
@@ -227,24 +216,14 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
             context = null;
         }
 
-        var call = new CallStart
-        {
-            CallId = callId,
-            Attempt = ticket.Attempt,
-            CallSid = setup.CallSid,
-            Direction = setup.Direction,
-            From = setup.From,
-            To = setup.To,
-            Context = context?.Context ?? CallStart.NoContext,
-            TraceParent = setup.CustomParameters.GetValueOrDefault(VoiceTelemetry.TraceParentParameter),
-        };
+        var call = RelayCallInputs.Start(setup, ticket, context?.Context);
         LogStarted(call.CallId, agent.Id, setup.CallSid);
         return new ConversationSession(agent, call, chat, _output, relay.Recorder, relay.Conversation, relay.Time, relay.Logger, relay.Tools, relay.Events);
     }
 
     private async Task CloseAsync(string reason, WebSocketCloseStatus status, string description)
     {
-        if (_output.IsClosing)
+        if (sink.IsClosing)
         {
             return;
         }
@@ -253,7 +232,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         LogClosing(CallId, description);
         try
         {
-            await _output.CloseAsync(status, description);
+            await CloseOutputAsync(status, description);
         }
         catch (ObjectDisposedException)
         {
@@ -261,9 +240,15 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         }
     }
 
+    private Task CloseOutputAsync(WebSocketCloseStatus status, string description)
+    {
+        sink.AbortAfterCloseTimeout();
+        return _output.CloseAsync(status, description);
+    }
+
     private async Task EndForIdleAsync()
     {
-        if (_output.IsClosing)
+        if (sink.IsClosing)
         {
             return;
         }
@@ -272,6 +257,7 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
         LogClosing(CallId, "idle timeout");
         try
         {
+            sink.AbortAfterCloseTimeout();
             await _output.EndAndCloseAsync("idle timeout");
         }
         catch (ObjectDisposedException)
@@ -291,10 +277,11 @@ internal sealed partial class RelaySocketSession(WebSocket socket, Agent agent, 
 
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await _output.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+            await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye");
         }
 
         _output.Dispose();
+        sink.Dispose();
         if (_session is not null)
         {
             await RequestOutcomeAsync(_session.CallId);
