@@ -6,8 +6,9 @@ using System.Net.Sockets;
 namespace AgentOS.Voice.DevRunner;
 
 /// <summary>
-/// The whole product on one machine: Azurite, the Functions app (served by the local Functions runner), RelayHost and the phone simulator as Twilio,
-/// each a real process wired to the others through the same settings it reads in Azure.
+/// The whole product on one machine: Azurite, the Web PubSub stand-in, the Functions app (served by the local Functions
+/// runner), RelayHost and the phone simulator as Twilio, each a real process wired to the others through the same
+/// settings it reads in Azure.
 /// </summary>
 internal sealed class LocalStack(string root, LocalPorts ports, string dataFolder) : IAsyncDisposable
 {
@@ -18,6 +19,9 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     public const string AgentId = "demo";
     public const string AgentNumber = "+15550000002";
 
+    /// <summary>The stand-in's key: it listens on loopback only, so a fixed local key is no secret.</summary>
+    private const string EventsAccessKey = "bG9jYWwtd2VicHVic3ViLXN0YW5kLWluLWtleS0wMDA=";
+
     private readonly List<ChildProcess> _children = [];
     private readonly DemoToolServer _tools = new(ports.Tools);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -25,6 +29,7 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     public string FunctionsUrl => $"http://127.0.0.1:{ports.Functions}";
     public string RelayUrl => $"ws://127.0.0.1:{ports.Relay}";
     public string SimulatorUrl => $"http://127.0.0.1:{ports.Simulator}";
+    public string EventsUrl => $"http://127.0.0.1:{ports.Events}";
     public string IncomingCallWebhook => $"{FunctionsUrl}/agents/{AgentId}/incoming-call";
 
     /// <summary>The demo agent's tools and outcome receiver.</summary>
@@ -50,6 +55,13 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
             "--blobPort", ports.Blob.ToString(), "--queuePort", ports.Queue.ToString(), "--tablePort", ports.Table.ToString(),
         ], new Dictionary<string, string>()));
         await WaitForPortAsync(ports.Table, "Azurite", cancellationToken);
+
+        // Started before the apps: their event publishers send to it from the first call on.
+        Step($"Web PubSub stand-in (live events) on {EventsUrl}");
+        _children.Add(ChildProcess.Start("webpubsub", "dotnet",
+            [AppDll("tools/WebPubSubStandIn", "webpubsub-standin.dll"), "--port", ports.Events.ToString(), "--access-key", EventsAccessKey],
+            new Dictionary<string, string>(), quiet));
+        await WaitForPortAsync(ports.Events, "Web PubSub stand-in", cancellationToken);
 
         var shared = SharedSettings();
         Step($"Functions app on {FunctionsUrl}");
@@ -139,6 +151,8 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         ["PublicUrls__FunctionsBaseUrl"] = FunctionsUrl,
         ["PublicUrls__RelayBaseUrl"] = RelayUrl,
         ["RelayTickets__Secret"] = "local-dev-relay-ticket-secret-not-a-secret",
+        // Both apps publish live events to the stand-in; the console's negotiate gives browsers ws:// URLs to it.
+        ["Events__WebPubSubConnectionString"] = $"Endpoint={EventsUrl};AccessKey={EventsAccessKey};Version=1.0;",
         ["ManagementApi__ApiKeys__0"] = ApiKey,
         // The demo agent's tools and outcome webhook are served on 127.0.0.1 by this runner.
         ["AgentEndpoints__AllowLoopback"] = "true",
@@ -255,7 +269,9 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     internal static void Step(string text) => Console.WriteLine($"» {text}");
 }
 
-internal sealed record LocalPorts(int Functions = 7071, int Relay = 7072, int Simulator = 5050, int Blob = 10000, int Queue = 10001, int Table = 10002, int Tools = 7073)
+internal sealed record LocalPorts(
+    int Functions = 7071, int Relay = 7072, int Simulator = 5050, int Blob = 10000, int Queue = 10001, int Table = 10002, int Tools = 7073,
+    int Events = 7074)
 {
-    public IEnumerable<int> All => [Functions, Relay, Simulator, Blob, Queue, Table, Tools];
+    public IEnumerable<int> All => [Functions, Relay, Simulator, Blob, Queue, Table, Tools, Events];
 }

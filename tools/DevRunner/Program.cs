@@ -6,10 +6,10 @@ var smoke = new Option<bool>("--smoke") { Description = "Start, run one scripted
 var quiet = new Option<bool>("--quiet") { Description = "Hide the apps' own log lines (errors still show)" };
 var portBase = new Option<int>("--port-base")
 {
-    Description = "First of seven consecutive ports: Functions, RelayHost, simulator, Azurite blob/queue/table, the demo agent's tools (default 7071, 7072, 5050, 10000-10002, 7073)",
+    Description = "First of eight consecutive ports: Functions, RelayHost, simulator, Azurite blob/queue/table, the demo agent's tools, the Web PubSub stand-in (default 7071, 7072, 5050, 10000-10002, 7073, 7074)",
 };
 var data = new Option<string?>("--data") { Description = "Folder for Azurite's data (default .dev/azurite)" };
-var root = new RootCommand("Runs AgentOS Voice locally: Azurite, the Functions app, RelayHost and the phone simulator as Twilio.")
+var root = new RootCommand("Runs AgentOS Voice locally: Azurite, the Web PubSub stand-in, the Functions app, RelayHost and the phone simulator as Twilio.")
 {
     talk, smoke, quiet, portBase, data,
 };
@@ -17,7 +17,7 @@ root.SetAction(async (parse, cancellationToken) =>
 {
     var repo = FindRepoRoot();
     var first = parse.GetValue(portBase);
-    var ports = first > 0 ? new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6) : new LocalPorts();
+    var ports = first > 0 ? new LocalPorts(first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 6, first + 7) : new LocalPorts();
     await using var stack = new LocalStack(repo, ports, parse.GetValue(data) ?? Path.Combine(repo, ".dev", "azurite"));
     try
     {
@@ -61,6 +61,7 @@ static void PrintHowTo(LocalStack stack)
           Functions app    {{stack.FunctionsUrl}}   (management API key: {{LocalStack.ApiKey}})
           RelayHost        {{stack.RelayUrl}}
           Phone simulator  {{stack.SimulatorUrl}}   (its call log: {{stack.SimulatorUrl}}/sim/calls)
+          Live events      {{stack.EventsUrl}}   (Web PubSub stand-in; the console's Live calls view listens to it)
 
         Console (agents, live calls, history): {{stack.FunctionsUrl}}/console/   (key: {{LocalStack.ApiKey}})
 

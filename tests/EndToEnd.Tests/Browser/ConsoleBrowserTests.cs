@@ -7,7 +7,7 @@ namespace AgentOS.Voice.EndToEnd.Tests.Browser;
 
 /// <summary>
 /// The console in Debian's Chromium (Playwright, no browser download) against a whole local run: the dev runner's
-/// Azurite, Functions app, RelayHost and phone simulator as real processes. Screenshots of each screen go to
+/// Azurite, Web PubSub stand-in, Functions app, RelayHost and phone simulator as real processes. Screenshots of each screen go to
 /// TestResults/console-screens (not committed).
 /// </summary>
 public sealed class ConsoleBrowserTests : IAsyncLifetime
@@ -62,7 +62,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.FillAsync("#f-transferNumber", "+15550000999");
         await page.FillAsync("#f-script", """
             [
-              {"whenCallerSays": "story", "reply": "Once upon a time there was a small clinic on a hill, and every morning the doctor walked up the long road with a bag of apples for the patients who came early."},
+              {"whenCallerSays": "story", "reply": "Once upon a time there was a small clinic on a hill, and every morning the doctor walked up the long road with a bag of apples for the patients who came early, and the nurse opened the shutters and put the kettle on, and the patients sat on the bench by the door and talked about the weather, the harvest, the price of bread and the new bridge over the river that had taken three summers to build."},
               {"whenCallerSays": null, "reply": "Hello from the Playwright desk. How can I help?"}
             ]
             """);
@@ -73,6 +73,16 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.FillAsync("#f-phoneNumber", "+15550000777");
         await page.ClickAsync("text=Create agent");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Edit Playwright desk");
+
+        // Live calls in a second window (its own sign-in: the key is per tab), listening to the agent's events through
+        // negotiate and the Web PubSub stand-in.
+        var live = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        live.SetDefaultTimeout(30_000);
+        live.PageError += (_, e) => errors.Add(e);
+        await live.GotoAsync($"{_run.FunctionsUrl}/console/#/live/{AgentId}");
+        await live.FillAsync("#key", ApiKey);
+        await live.ClickAsync("button[type=submit]");
+        await Expect(live.Locator("#live-status")).ToContainTextAsync("Receiving events");
 
         // Call it from the softphone: the answer streams, an answer is interrupted, 0 hands off, the call ends.
         await page.GotoAsync($"{_run.FunctionsUrl}/console/#/softphone/{AgentId}");
@@ -87,35 +97,46 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.PressAsync("#say", "Enter");
         var story = page.Locator("#phone-transcript .turn.agent.streaming");
         await Expect(story).ToHaveTextAsync(new Regex("Once upon"));
+        // The same answer streams in the live view while the caller still hears it.
+        var liveCall = live.Locator("article.live-call").First;
+        await Expect(liveCall.Locator(".turn.caller").First).ToHaveTextAsync(new Regex("hello there"));
+        await Expect(liveCall.Locator(".turn.agent", new() { HasText = "Hello from the Playwright desk" })).ToHaveCountAsync(1);
+        await Expect(liveCall.Locator(".turn.agent.streaming")).ToHaveTextAsync(new Regex("Once upon"));
+        await ShotAsync(live, "3-live-streaming");
         await page.ClickAsync("#interrupt");
         await Expect(page.Locator("#phone-transcript .turn.agent.interrupted")).ToHaveCountAsync(1);
-        await ShotAsync(page, "3-softphone");
+        await ShotAsync(page, "4-softphone");
         await page.ClickAsync("[data-key='0']");
         await Expect(page.Locator("#phone-transcript")).ToContainTextAsync("Handed off to a person");
         await page.ClickAsync("#hangup");
         await Expect(page.Locator("#phone-state")).ToHaveTextAsync(new Regex("^ended"), new() { Timeout = 60_000 });
-        await ShotAsync(page, "4-softphone-ended");
+        await ShotAsync(page, "5-softphone-ended");
+
+        // The live view marked the interruption, the key, the hand-off and the end.
+        await Expect(liveCall.Locator(".turn.agent.interrupted")).ToHaveCountAsync(1);
+        await Expect(liveCall.Locator(".turn.key")).ToContainTextAsync("pressed 0");
+        await Expect(liveCall.Locator(".turn.handoff")).ToHaveCountAsync(1);
+        await Expect(liveCall.Locator(".title-row .badge")).ToHaveTextAsync("ended: handed-off");
+        await ShotAsync(live, "6-live-ended");
+        await live.CloseAsync();
 
         // The call is in the history, newest first, with its transcript.
         await page.GotoAsync($"{_run.FunctionsUrl}/console/#/history/{AgentId}");
         var row = page.Locator("section[aria-label=Calls] li.row").First;
         await Expect(row).ToBeVisibleAsync();
-        await ShotAsync(page, "5-history");
+        await ShotAsync(page, "7-history");
         await row.Locator("a").ClickAsync();
         var transcript = page.Locator("ol.transcript");
         await Expect(transcript.Locator(".turn.caller").First).ToHaveTextAsync(new Regex("hello there"));
         await Expect(transcript.Locator(".turn.agent.interrupted")).ToHaveCountAsync(1);
         await Expect(transcript).ToContainTextAsync("Hello from the Playwright desk");
-        await ShotAsync(page, "6-call");
+        await ShotAsync(page, "8-call");
 
-        // The live view and a phone-sized window render without script errors.
-        await page.GotoAsync($"{_run.FunctionsUrl}/console/#/live/{AgentId}");
-        await Expect(page.Locator("h1")).ToHaveTextAsync("Live calls");
-        await ShotAsync(page, "7-live");
+        // A phone-sized window renders without script errors.
         await page.SetViewportSizeAsync(390, 844);
         await page.GotoAsync($"{_run.FunctionsUrl}/console/#/agents");
         await Expect(page.Locator($"[data-agent-id={AgentId}]")).ToBeVisibleAsync();
-        await ShotAsync(page, "8-agents-phone");
+        await ShotAsync(page, "9-agents-phone");
         Assert.Empty(errors);
     }
 

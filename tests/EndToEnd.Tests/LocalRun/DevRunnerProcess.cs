@@ -56,7 +56,7 @@ internal sealed class DevRunnerProcess : IAsyncDisposable
         var runner = Path.Combine(RepoPaths.Root, "tools", "DevRunner", "bin", BuildConfiguration(), "net10.0", "dev-runner.dll");
         Assert.True(File.Exists(runner), $"{runner} was not built");
         var data = Directory.CreateTempSubdirectory("agentos-devrun-");
-        var portBase = FreePort.Run(7);
+        var portBase = FreePort.Run(8);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
         foreach (var argument in (string[])[runner, .. arguments, "--port-base", portBase.ToString(), "--data", data.FullName])
         {
