@@ -16,6 +16,7 @@ public static class VoiceEventTypes
     public const string ToolCalled = Call + "tool.called";
     public const string HandOff = Call + "handoff";
     public const string CallEnded = Call + "ended";
+    public const string CallOutcome = Call + "outcome";
 
     public const string MessageQueued = Message + "queued";
     public const string MessageRendered = Message + "rendered";
@@ -24,4 +25,5 @@ public static class VoiceEventTypes
     public const string MessageRecorded = Message + "recorded";
     public const string MessageCompleted = Message + "completed";
     public const string MessageFailed = Message + "failed";
+    public const string MessageOutcome = Message + "outcome";
 }

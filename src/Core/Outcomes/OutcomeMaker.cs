@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
@@ -13,6 +14,8 @@ namespace AgentOS.Voice.Outcomes;
 /// The worker of <see cref="OutcomeOptions.RequestQueue"/>: makes the outcome of an ended call or message once, stores it,
 /// and hands it to delivery (the <c>call-outcomes</c> queue, and the webhook queue when the agent has a URL). Each step
 /// can be repeated: a second request finds the stored outcome and only finishes what a crash may have left undone.
+/// When live events are configured the outcome is also published (<c>agentos.voice.call.outcome</c> /
+/// <c>message.outcome</c>), best effort like every event: the queue and the webhook are the deliveries to rely on.
 /// </summary>
 public sealed class OutcomeMaker(
     ICallStore calls,
@@ -23,7 +26,8 @@ public sealed class OutcomeMaker(
     OutcomeRecordings recordings,
     QueueSender queues,
     IOptions<OutcomePrices> prices,
-    TimeProvider time)
+    TimeProvider time,
+    VoiceEventPublisher events)
 {
     /// <summary>Queue Storage takes 64 KiB, and base64 makes 48 KiB of text of that; the rest is headroom.</summary>
     public const int MaxQueueCopyBytes = 45_000;
@@ -155,6 +159,7 @@ public sealed class OutcomeMaker(
         }
 
         await queues.SendAsync(OutcomeOptions.OutcomeQueue, json, cancellationToken: cancellationToken);
+        PublishEvent(outcome, kind, json);
         var agent = await agents.GetAsync(outcome.AgentId, cancellationToken);
         if (agent?.OutcomeWebhookUrl is not null)
         {
@@ -164,6 +169,25 @@ public sealed class OutcomeMaker(
     }
 
     public static string WebhookId(string kind, string id) => $"outcome_{kind}_{id}";
+
+    /// <summary>
+    /// The event carries the queue copy (transcript left out past 45 KB: a subscriber saw the turns as call events).
+    /// A repeated dispatch publishes again with a new event id; subscribers dedupe by the data's <c>webhookId</c>.
+    /// </summary>
+    private void PublishEvent(CallOutcome outcome, string kind, string json)
+    {
+        if (!events.Enabled)
+        {
+            return;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        var data = doc.RootElement.Clone();
+        var now = time.GetUtcNow();
+        events.Publish(kind == CallOutcome.CallKind
+            ? VoiceEvent.ForCall(VoiceEventTypes.CallOutcome, outcome.AgentId, outcome.Id, now, data)
+            : VoiceEvent.ForMessage(VoiceEventTypes.MessageOutcome, outcome.AgentId, outcome.Id, now, data));
+    }
 
     private static string Role(TurnRole role) => role switch
     {

@@ -1,3 +1,4 @@
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Webhooks;
@@ -27,6 +28,8 @@ public static class OutcomesServiceCollectionExtensions
         services.AddOutcomeRequests(configuration);
         services.AddAgentEndpoints(configuration);
         services.AddTwilio(configuration);
+        // Outcomes are published as live events too when Events is configured (a disabled publisher otherwise).
+        services.AddVoiceEvents(configuration);
         services.AddOptions<OutcomePrices>().Bind(configuration.GetSection(OutcomePrices.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<OutcomeStore>();
         services.TryAddSingleton<OutcomeSummarizer>();

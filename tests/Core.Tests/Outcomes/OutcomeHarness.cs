@@ -26,6 +26,12 @@ internal sealed class OutcomeHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
 
     public OutcomeHarness(AzuriteFixture azurite, params (string Key, string Value)[] settings)
+        : this(azurite, null, settings)
+    {
+    }
+
+    /// <param name="replace">Registrations that replace the app's own (added last).</param>
+    public OutcomeHarness(AzuriteFixture azurite, Action<IServiceCollection>? replace, params (string Key, string Value)[] settings)
     {
         var values = new Dictionary<string, string?>
         {
@@ -42,7 +48,7 @@ internal sealed class OutcomeHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        _services = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<TimeProvider>(Time)
@@ -51,8 +57,9 @@ internal sealed class OutcomeHarness : IAsyncDisposable
             .AddCalls()
             .AddSingleton<IVoiceMessageStore, TableVoiceMessageStore>()
             .AddLlm(configuration)
-            .AddOutcomes(configuration)
-            .BuildServiceProvider();
+            .AddOutcomes(configuration);
+        replace?.Invoke(services);
+        _services = services.BuildServiceProvider();
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
