@@ -4,10 +4,13 @@ using AgentOS.Voice.Calls;
 using AgentOS.Voice.Simulator;
 using AgentOS.Voice.Simulator.Calls;
 using AgentOS.Voice.Simulator.Relay;
+using AgentOS.Voice.Storage;
 using AgentOS.Voice.TestSupport;
+using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 using FunctionsApp = AgentOS.Voice.FunctionsRunner.LocalFunctionsHost;
 
@@ -44,6 +47,10 @@ public sealed class LiveCallStack : IAsyncLifetime
     public IAgentStore Agents => _functions!.Services.GetRequiredService<IAgentStore>();
     public ICallStore Calls => _functions!.Services.GetRequiredService<ICallStore>();
 
+    /// <summary>The Functions app's queue <paramref name="name"/>, under the stack's name prefix.</summary>
+    public QueueClient Queue(string name) => _functions!.Services.GetRequiredService<QueueServiceClient>()
+        .GetPrefixedQueueClient(_functions.Services.GetRequiredService<IOptions<StorageOptions>>().Value, name);
+
     public async Task InitializeAsync()
     {
         await _azurite.InitializeAsync();
@@ -62,6 +69,9 @@ public sealed class LiveCallStack : IAsyncLifetime
             ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{functionsPort}",
             ["PublicUrls:RelayBaseUrl"] = $"ws://127.0.0.1:{relayPort}",
             ["RelayTickets:Secret"] = TicketSecret,
+            // Agents' tools and outcome webhooks are test servers on 127.0.0.1. Outcomes:RequestDelay keeps its 5 s:
+            // it is what lets RelayHost's last record and transcript writes land before the outcome is made.
+            ["AgentEndpoints:AllowLoopback"] = "true",
         };
         _relay = new AppOnPort<AgentOS.Voice.RelayHost.Program>(relayPort, new Dictionary<string, string>(shared)
         {
@@ -74,6 +84,9 @@ public sealed class LiveCallStack : IAsyncLifetime
             ["Twilio:ApiBaseUrl"] = Simulator.BaseUrl,
             ["Twilio:CallsPerSecond"] = "100",
             ["ManagementApi:ApiKeys:0"] = ApiKey,
+            // host.json's queue settings, overridden as app settings override them for the Functions host.
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
         });
     }
 
