@@ -63,6 +63,12 @@ public sealed record Agent
     public string? OutcomeWebhookUrl { get; init; }
 
     /// <summary>
+    /// Start the answer on the caller's unfinished words (ConversationRelay partial prompts) and hold it until the
+    /// final words match; off by default: a mismatch costs a cancelled model request.
+    /// </summary>
+    public bool PreemptiveGeneration { get; init; }
+
+    /// <summary>
     /// The per-agent Standard Webhooks signing secret (<c>whsec_…</c>) for tool calls and outcome webhooks. Made by
     /// the server, never read from or written to the API's agent JSON: it is shown once, when created or rotated.
     /// </summary>

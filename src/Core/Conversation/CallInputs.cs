@@ -9,6 +9,9 @@ public abstract record CallInput;
 /// <summary>The caller finished saying something.</summary>
 public sealed record CallerSaid(string Text, string? Language = null) : CallInput;
 
+/// <summary>The caller's words so far, not final (ConversationRelay's partial prompts); used only for preemptive generation.</summary>
+public sealed record CallerSpeaking(string Text) : CallInput;
+
 /// <summary>The caller spoke over the agent, who had been heard up to <see cref="HeardText"/>.</summary>
 public sealed record CallerInterrupted(string HeardText, double? DurationMs = null) : CallInput;
 

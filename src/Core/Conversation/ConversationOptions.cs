@@ -52,6 +52,14 @@ public sealed class ConversationOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
     public TimeSpan ToolFillerDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// For agents with preemptive generation: how long a partial prompt must stay unchanged before the answer is
+    /// started on it. Partials change every fraction of a second while the caller speaks, so this separates a pause
+    /// from speech; keep it under the speech-to-text endpointing delay (about 500 ms) or nothing is won.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:02")]
+    public TimeSpan PreemptiveStableDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>What the caller hears when an agent tool times out, fails or answers nonsense.</summary>
     [Required]
     public string ToolFailedText { get; set; } = "Sorry, I couldn't get that done just now. Please try again a little later.";

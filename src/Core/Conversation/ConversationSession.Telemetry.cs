@@ -29,11 +29,25 @@ public sealed partial class ConversationSession
     internal sealed class Generation(long promptTimestamp)
     {
         public long Id;
-        public readonly long PromptTimestamp = promptTimestamp;
+        /// <summary>When the prompt it answers arrived; a speculation's is moved to the final prompt when it is kept.</summary>
+        public long PromptTimestamp = promptTimestamp;
+
+        /// <summary>
+        /// A speculation's answer, held unsent: what it was started on and its pieces so far. Null for a normal answer
+        /// and once a speculation is kept (its pieces are then sent as they come).
+        /// </summary>
+        public string? SpeculatedOn;
+        public List<(string Text, bool Last)>? Held;
+
+        /// <summary>Completed when the answer may act (run tools, end): at once for a normal answer, when kept for a speculation.</summary>
+        public readonly TaskCompletionSource Kept = new(TaskCreationOptions.RunContinuationsAsynchronously);
         // Never disposed: it has no timer, and a late Cancel() from an interrupt must not meet a disposed source.
         public readonly CancellationTokenSource Cancellation = new();
         public readonly StringBuilder Spoken = new();
         public int Tokens;
+
+        /// <summary>Pieces of text the answer produced, held ones included (<see cref="Tokens"/> counts those sent).</summary>
+        public int Produced;
         public double? FirstTokenMs;
         public bool Ended;
 

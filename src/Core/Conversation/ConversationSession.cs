@@ -133,7 +133,16 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
         switch (input)
         {
+            case CallerSpeaking speaking:
+                await OnCallerSpeakingAsync(speaking.Text);
+                break;
             case CallerSaid said:
+                if (await TryKeepSpeculationAsync(said.Text))
+                {
+                    break;
+                }
+
+                // A speculation on other words is cancelled here, unsent and unrecorded.
                 await CancelGenerationAsync(heardText: null);
                 AddTurn(TurnRole.Caller, said.Text);
                 StartGeneration();
@@ -168,9 +177,20 @@ public sealed partial class ConversationSession : IAsyncDisposable
         }
     }
 
-    private void StartGeneration()
+    /// <summary>Starts the answer to the history; with <paramref name="speculatedOn"/>, a held answer to those unfinished words.</summary>
+    private void StartGeneration(string? speculatedOn = null)
     {
         var g = new Generation(_time.GetTimestamp());
+        if (speculatedOn is null)
+        {
+            g.Kept.SetResult();
+        }
+        else
+        {
+            g.SpeculatedOn = speculatedOn;
+            g.Held = [];
+        }
+
         // The turn's span is current on the generation's task only, so the model's and tools' HTTP calls are its children.
         var previous = Activity.Current;
         g.Activity = VoiceTelemetry.Source.StartActivity("turn", ActivityKind.Internal, _activity?.Context ?? default);
@@ -205,6 +225,14 @@ public sealed partial class ConversationSession : IAsyncDisposable
         // A send that passed the id check before the bump may still be writing; once it is done nothing stale can follow.
         await _emit.WaitAsync(CancellationToken.None);
         _emit.Release();
+        if (g.Held is not null)
+        {
+            // A speculation: nothing of it was sent, so nothing is recorded, and for the caller no answer was running.
+            g.Activity?.SetTag("agentos.turn.speculation", "cancelled");
+            g.Activity?.Stop();
+            return false;
+        }
+
         if (Interlocked.Exchange(ref g.PendingTool, null) is { } pending)
         {
             var (text, exchange) = ConversationToolRunner.Interrupted(pending);
@@ -222,9 +250,20 @@ public sealed partial class ConversationSession : IAsyncDisposable
         {
             List<ChatMessage> messages;
             lock (_sync) messages = _history.ToMessages();
+            if (g.SpeculatedOn is { } words)
+            {
+                messages.Add(new ChatMessage(ChatRole.User, words.Length > _options.MaxPromptCharacters ? words[.._options.MaxPromptCharacters] : words));
+            }
+
             for (var round = 0; round < _options.MaxToolRounds && !token.IsCancellationRequested; round++)
             {
                 var calls = await StreamAsync(g, messages, token);
+                if (calls is not null && !g.Kept.Task.IsCompleted)
+                {
+                    // Tools act on the world (a booking, a hand-off): a speculation waits to be kept before it runs them.
+                    await g.Kept.Task.WaitAsync(token);
+                }
+
                 if (calls is null || !await _tools.RunAsync(g, calls, messages))
                 {
                     break;
@@ -234,7 +273,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
             // A tool that ended the call has already closed the answer; otherwise close it, never in silence.
             if (!g.Ended)
             {
-                if (g.Tokens == 0)
+                if (g.Produced == 0)
                 {
                     await EmitAsync(g, _options.FallbackText, last: false);
                 }
@@ -254,9 +293,22 @@ public sealed partial class ConversationSession : IAsyncDisposable
             lock (_sync) _record = _record with { LastError = $"model: {e.GetType().Name}: {e.Message}" };
             try
             {
-                await EmitAsync(g, g.Tokens == 0 ? _options.ApologyText : " " + _options.ApologyText, last: true);
+                await EmitAsync(g, g.Produced == 0 ? _options.ApologyText : " " + _options.ApologyText, last: true);
             }
             catch (Exception sendFailure) when (sendFailure is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException)
+            {
+                return;
+            }
+        }
+
+        if (!g.Kept.Task.IsCompleted)
+        {
+            // A speculation that finished early stays held until the final words keep or cancel it.
+            try
+            {
+                await g.Kept.Task.WaitAsync(token);
+            }
+            catch (OperationCanceledException)
             {
                 return;
             }
@@ -338,32 +390,48 @@ public sealed partial class ConversationSession : IAsyncDisposable
                 return false;
             }
 
-            await _output.SayAsync(text, last, _lifetime.Token);
             if (text.Length > 0)
             {
-                if (g.Tokens++ == 0)
-                {
-                    // Once per turn, never per token: the turn path stays free of telemetry allocations.
-                    g.FirstTokenMs = _time.GetElapsedTime(g.PromptTimestamp).TotalMilliseconds;
-                    VoiceTelemetry.FirstToken.Record(g.FirstTokenMs.Value);
-                    g.Activity?.AddEvent(new ActivityEvent("first_token"));
-                }
-
-                g.Spoken.Append(text);
-                g.Stream?.Append(text); // after the send: gathering for events never holds a token back
+                g.Produced++;
             }
 
-            if (last)
+            if (g.Held is { } held)
             {
-                g.Stream?.Flush();
-                g.Activity?.AddEvent(new ActivityEvent("last_token"));
+                held.Add((text, last));
+                return true;
             }
 
+            await SendLockedAsync(g, text, last);
             return true;
         }
         finally
         {
             _emit.Release();
+        }
+    }
+
+    /// <summary>Sends a piece of <paramref name="g"/>'s answer; the caller holds the emit lock and has checked the generation is current.</summary>
+    private async ValueTask SendLockedAsync(Generation g, string text, bool last)
+    {
+        await _output.SayAsync(text, last, _lifetime.Token);
+        if (text.Length > 0)
+        {
+            if (g.Tokens++ == 0)
+            {
+                // Once per turn, never per token: the turn path stays free of telemetry allocations.
+                g.FirstTokenMs = _time.GetElapsedTime(g.PromptTimestamp).TotalMilliseconds;
+                VoiceTelemetry.FirstToken.Record(g.FirstTokenMs.Value);
+                g.Activity?.AddEvent(new ActivityEvent("first_token"));
+            }
+
+            g.Spoken.Append(text);
+            g.Stream?.Append(text); // after the send: gathering for events never holds a token back
+        }
+
+        if (last)
+        {
+            g.Stream?.Flush();
+            g.Activity?.AddEvent(new ActivityEvent("last_token"));
         }
     }
 
@@ -405,6 +473,7 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StopSpeculating();
         await CancelGenerationAsync(heardText: null);
         await _lifetime.CancelAsync();
         _lifetime.Dispose();

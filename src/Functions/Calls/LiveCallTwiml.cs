@@ -49,7 +49,9 @@ public sealed class LiveCallTwiml(IOptions<PublicUrlOptions> publicUrls, IOption
             interruptible: "any",
             welcomeGreetingInterruptible: "any",
             // Keys outside the agent's menu still reach the model as caller input, so keys are always detected.
-            dtmfDetection: true);
+            dtmfDetection: true,
+            // Unfinished transcripts, for agents that start answering before the caller is done (preemptive generation).
+            partialPrompts: agent.PreemptiveGeneration ? true : null);
         relay.Parameter(name: RelayTickets.CallIdSetupParameter, value: XmlText.Strip(callId));
         relay.Parameter(name: RelayTickets.AgentIdSetupParameter, value: XmlText.Strip(agent.Id));
         // The relay's call span continues this webhook's trace: Twilio hands Parameters to the relay in its setup.

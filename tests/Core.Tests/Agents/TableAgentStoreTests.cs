@@ -118,6 +118,7 @@ public class TableAgentStoreTests(AzuriteFixture azurite) : IClassFixture<Azurit
             Tools = [new AgentTool { Name = "book_slot", Description = "Books.", Parameters = parameters, Url = "https://clinic.example/book", TimeoutSeconds = 3 }],
             OutcomeSchema = schema,
             OutcomeWebhookUrl = "https://clinic.example/hook",
+            PreemptiveGeneration = true,
         };
 
         var created = await store.CreateAsync(agent);
@@ -134,6 +135,7 @@ public class TableAgentStoreTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal(parameters.GetRawText(), tool.Parameters.GetRawText());
         Assert.Equal(schema.GetRawText(), read.OutcomeSchema!.Value.GetRawText());
         Assert.Equal("https://clinic.example/hook", read.OutcomeWebhookUrl);
+        Assert.True(read.PreemptiveGeneration);
         // The API's JSON never carries the secret.
         Assert.DoesNotContain("whsec_", System.Text.Json.JsonSerializer.Serialize(read, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
     }

@@ -15,7 +15,7 @@ public class RelayCallSerializerTests
 
     [Theory]
     [InlineData("""{"type":"prompt","voicePrompt":"Hello","lang":"en-US","last":true}""", "CallerSaid Hello en-US")]
-    [InlineData("""{"type":"prompt","voicePrompt":"Hel","lang":"en-US","last":false}""", "none")]
+    [InlineData("""{"type":"prompt","voicePrompt":"Hel","lang":"en-US","last":false}""", "CallerSpeaking Hel")]
     [InlineData("""{"type":"dtmf","digit":"5"}""", "KeyPressed 5")]
     [InlineData("""{"type":"interrupt","utteranceUntilInterrupt":"We open","durationUntilInterruptMs":640}""", "CallerInterrupted We open 640")]
     [InlineData("""{"type":"error","description":"Invalid message"}""", "TransportError Invalid message")]
@@ -32,6 +32,7 @@ public class RelayCallSerializerTests
         {
             null => "none",
             CallerSaid s => $"CallerSaid {s.Text} {s.Language}",
+            CallerSpeaking s => $"CallerSpeaking {s.Text}",
             KeyPressed k => $"KeyPressed {k.Key}",
             CallerInterrupted i => $"CallerInterrupted {i.HeardText} {i.DurationMs}",
             TransportError e => $"TransportError {e.Description}",

@@ -59,6 +59,7 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal("Google", (string?)relay.Attribute("transcriptionProvider"));
         Assert.Equal("any", (string?)relay.Attribute("interruptible"));
         Assert.Equal("true", (string?)relay.Attribute("dtmfDetection"));
+        Assert.Null(relay.Attribute("partialPrompts")); // only agents with preemptive generation read unfinished words
         var language = Assert.Single(relay.Elements(), e => e.Name.LocalName == "Language");
         Assert.Equal(("es-ES", "voice-es", "ElevenLabs", "Deepgram"),
             ((string?)language.Attribute("code"), (string?)language.Attribute("voice"), (string?)language.Attribute("ttsProvider"), (string?)language.Attribute("transcriptionProvider")));
@@ -82,6 +83,17 @@ public sealed class LiveCallWebhookTests(AzuriteFixture azurite) : IClassFixture
         var webhook = System.Diagnostics.ActivityContext.Parse((string)parameter.Attribute("value")!, null);
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", webhook.TraceId.ToHexString());
         Assert.NotEqual("00f067aa0ba902b7", webhook.SpanId.ToHexString());
+    }
+
+    [Fact]
+    public async Task An_agent_with_preemptive_generation_asks_for_partial_prompts()
+    {
+        var agent = await _t.AddAgentAsync(a => a with { PreemptiveGeneration = true });
+
+        var twiml = await _t.TwimlAsync($"/agents/{agent.Id}/incoming-call", LiveCallTestApp.VoiceForm(LiveCallTestApp.NewCallSid()));
+
+        var relay = twiml.Descendants().Single(e => e.Name.LocalName == "ConversationRelay");
+        Assert.Equal("true", (string?)relay.Attribute("partialPrompts"));
     }
 
     [Fact]

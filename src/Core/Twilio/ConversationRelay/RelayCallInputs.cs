@@ -10,11 +10,12 @@ namespace AgentOS.Voice.Twilio.ConversationRelay;
 /// </summary>
 public static class RelayCallInputs
 {
-    /// <summary>The input a message carries for the session; null for messages that carry none (info, partial prompts, unknown types).</summary>
+    /// <summary>The input a message carries for the session; null for messages that carry none (info, unknown types).</summary>
     public static CallInput? From(RelayMessage message) => message switch
     {
         // Partial prompts (partialPrompts on) are previews; the final one carries the turn.
         PromptMessage { Last: true } p => new CallerSaid(p.VoicePrompt, p.Lang),
+        PromptMessage p => new CallerSpeaking(p.VoicePrompt),
         DtmfMessage d => new KeyPressed(d.Digit),
         InterruptMessage i => new CallerInterrupted(i.UtteranceUntilInterrupt, i.DurationUntilInterruptMs),
         ErrorMessage e => new TransportError(e.Description),

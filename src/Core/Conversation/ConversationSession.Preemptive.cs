@@ -1,0 +1,150 @@
+using System.Text;
+using AgentOS.Voice.Calls;
+
+namespace AgentOS.Voice.Conversation;
+
+/// <summary>
+/// Preemptive generation (agents with <c>PreemptiveGeneration</c>): once the caller's partial words have stayed the
+/// same for <see cref="ConversationOptions.PreemptiveStableDelay"/>, the answer is started on them and held. When the
+/// final words match (case, punctuation and spacing aside) the held pieces go out at once and the answer streams on;
+/// when they differ, or anything else ends the turn, the speculation is cancelled down to the model's stream and
+/// nothing of it is sent or recorded. It only starts when no answer is running, so at most one is in flight, and it
+/// runs no tool until it is kept.
+/// </summary>
+public sealed partial class ConversationSession
+{
+    // Bumped by every partial and final: a stability timer armed for an older one does nothing.
+    private long _partialVersion;
+    private ITimer? _stableTimer;
+    private string? _lastFinal;
+
+    private async Task OnCallerSpeakingAsync(string text)
+    {
+        if (!_agent.PreemptiveGeneration)
+        {
+            return;
+        }
+
+        var words = Normalize(text);
+        Generation? wrong = null;
+        lock (_sync)
+        {
+            // A partial that repeats the last final came late from the turn just answered.
+            if (_ended || words.Length == 0 || words == _lastFinal)
+            {
+                return;
+            }
+
+            if (_current is { } g)
+            {
+                if (g.Held is null || Normalize(g.SpeculatedOn!) == words)
+                {
+                    // An answer is being spoken (speech over it arrives as an interrupt), or the speculation still fits.
+                    return;
+                }
+
+                wrong = g;
+            }
+
+            var version = ++_partialVersion;
+            _stableTimer?.Dispose();
+            _stableTimer = _time.CreateTimer(_ => OnStable(version, text), null, _options.PreemptiveStableDelay, Timeout.InfiniteTimeSpan);
+        }
+
+        if (wrong is not null)
+        {
+            await CancelGenerationAsync(heardText: null);
+        }
+    }
+
+    private void OnStable(long version, string text)
+    {
+        lock (_sync)
+        {
+            if (version == _partialVersion && !_ended && _current is null)
+            {
+                StartGeneration(speculatedOn: text);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the speculation when it was started on these final words: the caller's turn is recorded and the held
+    /// pieces are sent at once. False when there is none, or it was started on other words (the caller cancels it).
+    /// </summary>
+    private async Task<bool> TryKeepSpeculationAsync(string text)
+    {
+        if (!_agent.PreemptiveGeneration)
+        {
+            return false;
+        }
+
+        Generation? g;
+        lock (_sync)
+        {
+            _partialVersion++;
+            _lastFinal = Normalize(text);
+            g = _current;
+            if (g?.Held is null || Normalize(g.SpeculatedOn!) != _lastFinal)
+            {
+                return false;
+            }
+        }
+
+        await _emit.WaitAsync(CancellationToken.None);
+        try
+        {
+            // Inputs arrive one at a time, so nothing else can cancel it meanwhile; the check keeps that an invariant.
+            if (Volatile.Read(ref _generationId) != g.Id)
+            {
+                return false;
+            }
+
+            AddTurn(TurnRole.Caller, text);
+            // Its first token counts from the final words, as the caller waits for it.
+            g.PromptTimestamp = _time.GetTimestamp();
+            var held = g.Held!;
+            g.Held = null;
+            g.Kept.TrySetResult();
+            foreach (var (piece, last) in held)
+            {
+                await SendLockedAsync(g, piece, last);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _emit.Release();
+        }
+    }
+
+    private void StopSpeculating()
+    {
+        lock (_sync)
+        {
+            _partialVersion++;
+            _stableTimer?.Dispose();
+            _stableTimer = null;
+        }
+    }
+
+    /// <summary>Lower case, letters and digits only, single spaces: "Friday, at ten." and "friday at ten" are the same words.</summary>
+    internal static string Normalize(string text)
+    {
+        var words = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                words.Append(char.ToLowerInvariant(c));
+            }
+            else if (char.IsWhiteSpace(c) && words.Length > 0 && words[^1] != ' ')
+            {
+                words.Append(' ');
+            }
+        }
+
+        return words.ToString().TrimEnd();
+    }
+}
