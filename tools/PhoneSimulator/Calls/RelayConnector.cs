@@ -33,6 +33,7 @@ internal sealed class RelayConnector(SimulatorContext context, SimulatedCall cal
             try
             {
                 await using var caller = await ConversationRelayCaller.ConnectAsync(url, context.Options.AuthToken, null, token);
+                caller.PartialPrompts = string.Equals(TwimlExecutor.Attr(relay, "partialPrompts"), "true", StringComparison.OrdinalIgnoreCase);
                 transcript = caller.Result;
                 var inbound = call.Direction == "inbound";
                 await caller.SendSetupAsync(new RelaySetup(

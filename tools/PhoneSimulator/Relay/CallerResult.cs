@@ -23,6 +23,9 @@ public sealed class CallerTurn
     public char? Key { get; internal init; }
     /// <summary>When the prompt was handed to the socket; until then, when the caller started to send it.</summary>
     public TimeSpan PromptSentAt { get; private set; }
+
+    /// <summary>With partial prompts: when the last partial (all the words) went out, i.e. the caller's last word; null otherwise.</summary>
+    public TimeSpan? LastWordAt { get; internal init; }
     public TimeSpan? FirstTokenAt { get; private set; }
     public TimeSpan? LastTokenAt { get; private set; }
     /// <summary>Non-empty tokens received before any interrupt.</summary>

@@ -3,8 +3,12 @@ namespace AgentOS.Voice.Simulator.Relay;
 /// <summary>One thing the simulated caller does on a ConversationRelay session.</summary>
 public abstract record CallerStep;
 
-/// <summary>Says <paramref name="Text"/> and waits until the agent's answer ends (text with last:true, or end).</summary>
-public sealed record SayStep(string Text) : CallerStep;
+/// <summary>
+/// Says <paramref name="Text"/> and waits until the agent's answer ends (text with last:true, or end). With partial
+/// prompts on, the growing words are sent as the caller speaks and <paramref name="Heard"/>, when set, is the final
+/// transcript instead (speech-to-text misheard a word).
+/// </summary>
+public sealed record SayStep(string Text, string? Heard = null) : CallerStep;
 
 /// <summary>Says <paramref name="Text"/> and interrupts after a number of answer tokens or after a time, whichever is set.</summary>
 public sealed record SayAndInterruptStep(string Text, int? AfterTokens, TimeSpan? After) : CallerStep;
@@ -39,7 +43,21 @@ public sealed class CallerScript
     /// <summary>How long the caller stays on the line after the last step, waiting for the agent to end the session.</summary>
     public TimeSpan EndGrace { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// With partial prompts on (the TwiML's <c>partialPrompts="true"</c>): how fast the caller speaks. Partial prompts
+    /// go out every <see cref="PartialInterval"/> holding the words so far, at this rate.
+    /// </summary>
+    public int WordsPerMinute { get; init; } = 150;
+
+    public TimeSpan PartialInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>With partial prompts on: how long after the last word speech-to-text decides the caller has finished and sends the final prompt.</summary>
+    public TimeSpan EndpointingDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public CallerScript Say(string text) => Add(new SayStep(text));
+
+    /// <summary>Says <paramref name="text"/>, but the final transcript is <paramref name="heard"/> (partials carry <paramref name="text"/>).</summary>
+    public CallerScript SayMisheard(string text, string heard) => Add(new SayStep(text, heard));
 
     public CallerScript SayAndInterruptAfterTokens(string text, int tokens)
     {

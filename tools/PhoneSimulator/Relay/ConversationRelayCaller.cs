@@ -92,12 +92,53 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     /// <summary>Sends a final prompt and starts a new turn; does not wait for the answer.</summary>
     public Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default) =>
-        StartTurnAsync(new CallerTurn(text, Now), "prompt", writer =>
+        SendPromptAsync(text, lastWordAt: null, cancellationToken);
+
+    private Task<CallerTurn> SendPromptAsync(string text, TimeSpan? lastWordAt, CancellationToken cancellationToken) =>
+        StartTurnAsync(new CallerTurn(text, Now) { LastWordAt = lastWordAt }, "prompt", writer =>
         {
             writer.WriteString("voicePrompt", text);
             writer.WriteString("lang", "en-US");
             writer.WriteBoolean("last", true);
         }, cancellationToken);
+
+    /// <summary>Whether the TwiML asked for partial prompts: then <see cref="SayStep"/> speaks at the script's pace.</summary>
+    public bool PartialPrompts { get; set; }
+
+    /// <summary>
+    /// Speaks <paramref name="text"/> as a talking caller does with partial prompts on: the words so far every
+    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/> (the last partial holds
+    /// all of them), then, after <see cref="CallerScript.EndpointingDelay"/>, the final prompt with <paramref name="heard"/>
+    /// (or the same words). Real time, as the agent listens on a live socket.
+    /// </summary>
+    public async Task<CallerTurn> SpeakAsync(string text, string? heard, CallerScript pace, CancellationToken cancellationToken = default)
+    {
+        // About six characters a word, its space included.
+        var charactersPerInterval = Math.Max(1, (int)Math.Round(pace.WordsPerMinute * 6 / 60.0 * pace.PartialInterval.TotalSeconds));
+        var lastWordAt = Now;
+        for (var length = Math.Min(charactersPerInterval, text.Length); ; length = Math.Min(length + charactersPerInterval, text.Length))
+        {
+            await SendAsync("prompt", writer =>
+            {
+                writer.WriteString("voicePrompt", text[..length]);
+                writer.WriteString("lang", "en-US");
+                writer.WriteBoolean("last", false);
+            }, cancellationToken);
+            lastWordAt = Now;
+            if (length == text.Length)
+            {
+                break;
+            }
+
+            await Task.Delay(pace.PartialInterval, cancellationToken);
+        }
+
+        await Task.Delay(pace.EndpointingDelay, cancellationToken);
+        await SendPromptAsync(heard ?? text, lastWordAt, cancellationToken);
+        var turn = Volatile.Read(ref _current)!;
+        await turn.Done.Task.WaitAsync(cancellationToken);
+        return turn.Record;
+    }
 
     /// <summary>
     /// Presses a key and starts a new turn: the agent's reply to a key (a menu's text, or the model's answer) is its
@@ -197,8 +238,11 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     {
         switch (step)
         {
+            case SayStep say when PartialPrompts:
+                await SpeakAsync(say.Text, say.Heard, script, cancellationToken);
+                break;
             case SayStep say:
-                await SayAsync(say.Text, cancellationToken);
+                await SayAsync(say.Heard ?? say.Text, cancellationToken);
                 break;
             case SayAndInterruptStep sayAndInterrupt:
                 await SendPromptAsync(sayAndInterrupt.Text, cancellationToken);
