@@ -10,6 +10,7 @@ using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Speech;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.Extensions.Hosting;
 
 namespace AgentOS.Voice.Functions;
@@ -29,7 +30,7 @@ public static class FunctionsApp
         services.AddAgentOsStorage(configuration);
         services.AddAgents();
         services.AddManagementApi(configuration);
-        services.AddTwilio(configuration);
+        services.AddTwilioSignatureChecks(configuration);
         services.AddSpeech(configuration);
         services.AddMessageFunctions(configuration);
         services.AddLiveCalls(configuration);

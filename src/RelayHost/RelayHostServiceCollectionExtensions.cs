@@ -3,6 +3,7 @@ using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Events;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Twilio;
+using AgentOS.Voice.Twilio.Webhooks;
 using AgentOS.Voice.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,7 @@ public static class RelayHostServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         // Twilio's options and the signature validator for the upgrade; one copy of their rules for both deployables.
-        services.AddTwilio(configuration);
+        services.AddTwilioSignatureChecks(configuration);
         services.AddConversation(configuration);
         services.AddAgentEndpoints(configuration);
         services.AddSingleton<IAgentToolClient, AgentToolClient>();

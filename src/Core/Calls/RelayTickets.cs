@@ -3,7 +3,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Calls;
@@ -62,14 +61,17 @@ public sealed class RelayTickets(IOptions<RelayTicketOptions> options, TimeProvi
             + "&" + TicketParameter + "=" + Token(secret, agentId, callId, attempt, seconds);
     }
 
-    /// <summary>The ticket on an upgrade to <paramref name="agentId"/>'s socket, or why it opens nothing.</summary>
-    public RelayTicket? Check(string agentId, IQueryCollection query, out string? failure)
+    /// <summary>
+    /// The ticket on an upgrade to <paramref name="agentId"/>'s socket, or why it opens nothing; <paramref name="query"/>
+    /// gives the upgrade URL's query parameter of a name, or null.
+    /// </summary>
+    public RelayTicket? Check(string agentId, Func<string, string?> query, out string? failure)
     {
-        string? callId = query[CallIdParameter];
-        string? token = query[TicketParameter];
+        string? callId = query(CallIdParameter);
+        string? token = query(TicketParameter);
         if (string.IsNullOrEmpty(callId) || string.IsNullOrEmpty(token)
-            || !int.TryParse(query[AttemptParameter], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) || attempt < 1
-            || !long.TryParse(query[ExpiresParameter], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            || !int.TryParse(query(AttemptParameter), NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) || attempt < 1
+            || !long.TryParse(query(ExpiresParameter), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
             failure = "no ticket";
             return null;

@@ -50,7 +50,7 @@ public sealed partial class VoiceEventPublisher : BackgroundService
         _options = options;
         _time = time;
         _logger = logger;
-        var meter = meters.Create(ServiceDefaults.MeterName);
+        var meter = meters.Create(VoiceTelemetry.MeterName);
         _dropped = meter.CreateCounter<long>(DroppedCounterName, "{event}", "Events not delivered to Web PubSub, by reason");
         _sent = meter.CreateCounter<long>(SentCounterName, "{event}", "Events Web PubSub accepted (counted once per group)");
         if (client is not null)

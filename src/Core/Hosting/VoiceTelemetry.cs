@@ -11,9 +11,12 @@ namespace AgentOS.Voice.Hosting;
 /// </summary>
 public static class VoiceTelemetry
 {
-    public static readonly ActivitySource Source = new(ServiceDefaults.ActivitySourceName);
+    /// <summary>The names the apps' telemetry listens to (ServiceDefaults in the Hosting project).</summary>
+    public const string ActivitySourceName = "AgentOS.Voice", MeterName = "AgentOS.Voice";
 
-    private static readonly Meter s_meter = new(ServiceDefaults.MeterName);
+    public static readonly ActivitySource Source = new(ActivitySourceName);
+
+    private static readonly Meter s_meter = new(MeterName);
 
     /// <summary>Span and log attribute naming the call on both apps, so one call's work can be found across them.</summary>
     public const string CallIdTag = "agentos.call_id";

@@ -1,6 +1,5 @@
 using System.Net;
 using AgentOS.Voice.Twilio.Rest;
-using AgentOS.Voice.Twilio.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,13 +15,13 @@ public static class TwilioServiceCollectionExtensions
 
     /// <summary>
     /// Binds and validates "Twilio" and "PublicUrls", and registers <see cref="TwilioClient"/> (Twilio's SDK over the
-    /// factory's "twilio" HttpClient), the account's <see cref="CallRateLimiter"/> and <see cref="TwilioRequestValidator"/>.
-    /// Signature checks are always on: there is deliberately no switch to turn them off.
+    /// factory's "twilio" HttpClient) and the account's <see cref="CallRateLimiter"/>. The apps' signature checks on
+    /// what Twilio sends are registered with them by AddTwilioSignatureChecks (Hosting project).
     /// </summary>
     public static IServiceCollection AddTwilio(this IServiceCollection services, IConfiguration configuration)
     {
         // Several features need Twilio; registering twice would stack option validators and HttpClient handlers.
-        if (services.Any(d => d.ServiceType == typeof(TwilioRequestValidator)))
+        if (services.Any(d => d.ServiceType == typeof(TwilioClient)))
         {
             return services;
         }
@@ -43,7 +42,6 @@ public static class TwilioServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallRateLimiter>();
-        services.TryAddSingleton<TwilioRequestValidator>();
         services.TryAddSingleton<TwilioClient>();
         services.TryAddTransient<TwilioApiBaseUrlHandler>();
 

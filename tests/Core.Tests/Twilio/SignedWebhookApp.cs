@@ -47,7 +47,7 @@ internal sealed class SignedWebhookApp : IAsyncDisposable
             ["PublicUrls:FunctionsBaseUrl"] = functionsBaseUrl,
             ["PublicUrls:RelayBaseUrl"] = relayBaseUrl,
         });
-        builder.Services.AddTwilio(builder.Configuration);
+        builder.Services.AddTwilioSignatureChecks(builder.Configuration);
         var app = builder.Build();
         var self = new SignedWebhookApp(app, warnings);
 

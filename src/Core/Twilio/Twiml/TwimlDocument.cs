@@ -1,14 +1,12 @@
-using System.Text;
 using System.Xml.Linq;
-using Microsoft.AspNetCore.Http;
 using Twilio.TwiML;
 
 namespace AgentOS.Voice.Twilio.Twiml;
 
 /// <summary>
 /// TwiML is built with Twilio's SDK (<see cref="VoiceResponse"/>, which writes through an XML writer, so user text is
-/// escaped); this serves it. The writer throws on characters XML cannot carry, so builders pass user text through
-/// <see cref="XmlText.Strip"/>.
+/// escaped); this writes it, and TwimlHttpResults (Hosting project) serves it. The writer throws on characters XML
+/// cannot carry, so builders pass user text through <see cref="XmlText.Strip"/>.
 /// </summary>
 public static class TwimlDocument
 {
@@ -20,7 +18,4 @@ public static class TwimlDocument
         ArgumentNullException.ThrowIfNull(response);
         return response.ToString(SaveOptions.DisableFormatting);
     }
-
-    /// <summary>The document as a minimal-API result with the content type Twilio expects.</summary>
-    public static IResult ToHttpResult(this VoiceResponse response) => Results.Text(response.ToTwiml(), ContentType, Encoding.UTF8);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentOS.Voice.Twilio.Webhooks;
 
@@ -41,22 +40,11 @@ public sealed record TwilioVoiceRequest
     public int? SequenceNumber { get; init; }
     public DateTimeOffset? Timestamp { get; init; }
 
-    public static async Task<TwilioVoiceRequest> FromFormAsync(HttpRequest request)
+    /// <summary>The request from a webhook's form fields; <paramref name="field"/> gives a field's first value, or null.</summary>
+    public static TwilioVoiceRequest FromForm(Func<string, string?> field)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (!request.HasFormContentType)
-        {
-            throw new InvalidOperationException(
-                $"A Twilio voice webhook is a form POST; this request has Content-Type '{request.ContentType}'.");
-        }
-
-        return FromForm(await request.ReadFormAsync(request.HttpContext.RequestAborted).ConfigureAwait(false));
-    }
-
-    public static TwilioVoiceRequest FromForm(IFormCollection form)
-    {
-        ArgumentNullException.ThrowIfNull(form);
-        string? S(string name) => form.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+        ArgumentNullException.ThrowIfNull(field);
+        string? S(string name) => field(name) is { Length: > 0 } value ? value : null;
         int? I(string name) => int.TryParse(S(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
         return new TwilioVoiceRequest
         {

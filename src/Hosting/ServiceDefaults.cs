@@ -9,22 +9,12 @@ using OpenTelemetry.Trace;
 
 namespace AgentOS.Voice.Hosting;
 
-/// <summary>Tags of health checks.</summary>
-public static class HealthTags
-{
-    /// <summary>The check decides readiness (/readyz), never liveness.</summary>
-    public const string Ready = "ready";
-}
-
 /// <summary>
 /// What every deployable shares: telemetry, health checks, the clock, and the standard resilience handler on every
 /// HttpClient (retries with backoff, timeouts, circuit breaker).
 /// </summary>
 public static class ServiceDefaults
 {
-    public const string ActivitySourceName = "AgentOS.Voice";
-    public const string MeterName = "AgentOS.Voice";
-
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -35,11 +25,11 @@ public static class ServiceDefaults
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing
-                .AddSource(ActivitySourceName)
+                .AddSource(VoiceTelemetry.ActivitySourceName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
-                .AddMeter(MeterName)
+                .AddMeter(VoiceTelemetry.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation())
             // Logs go through OpenTelemetry too, so each carries the trace and span of the call it was written in.
