@@ -10,6 +10,7 @@ namespace AgentOS.Voice.TestSupport;
 public sealed class WebPubSubTestClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
+    private readonly Queue<JsonElement> _unread = new();
     private long _nextAckId = 1000;
 
     public string ConnectionId { get; private set; } = "";
@@ -55,11 +56,21 @@ public sealed class WebPubSubTestClient : IAsyncDisposable
 
     /// <summary>
     /// CloudEvents from the messages received (each message's data is a batch, a JSON array) until
-    /// <paramref name="until"/> matches one; fails after 15 s without it.
+    /// <paramref name="until"/> matches one; fails after 15 s without it. Events of the same batch after the match are
+    /// kept for the next call.
     /// </summary>
     public async Task<List<JsonElement>> ReceiveEventsUntilAsync(Func<JsonElement, bool> until)
     {
         var events = new List<JsonElement>();
+        while (_unread.TryDequeue(out var kept))
+        {
+            events.Add(kept);
+            if (until(kept))
+            {
+                return events;
+            }
+        }
+
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (true)
         {
@@ -79,13 +90,22 @@ public sealed class WebPubSubTestClient : IAsyncDisposable
                 continue;
             }
 
+            var matched = false;
             foreach (var cloudEvent in frame.GetProperty("data").EnumerateArray())
             {
-                events.Add(cloudEvent.Clone());
-                if (until(cloudEvent))
+                if (matched)
                 {
-                    return events;
+                    _unread.Enqueue(cloudEvent.Clone());
+                    continue;
                 }
+
+                events.Add(cloudEvent.Clone());
+                matched = until(cloudEvent);
+            }
+
+            if (matched)
+            {
+                return events;
             }
 
             Assert.False(deadline.IsCancellationRequested, "The awaited event did not come in 15 s; received: "
