@@ -36,6 +36,8 @@ internal sealed class BenchStack : IAsyncDisposable
     public Process Relay { get; private set; } = null!;
     public Process Fake { get; private set; } = null!;
     public Process Azurite { get; private set; } = null!;
+    /// <summary>With <see cref="LoadOptions.Events"/>: the Web PubSub RelayHost publishes to, in this process.</summary>
+    public WebPubSubStandIn.WebPubSubStandIn? Events { get; private set; }
     public const string TicketSecret = "bench-relay-ticket-secret-not-a-secret";
 
     /// <summary>
@@ -80,6 +82,12 @@ internal sealed class BenchStack : IAsyncDisposable
         Fake = _processes.Start("fake-llm", "dotnet", [fake], fakeEnvironment, Path.GetDirectoryName(fake));
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
         await SeedAgentAsync(connectionString, cancellationToken);
+
+        if (options.Events)
+        {
+            Events = new WebPubSubStandIn.WebPubSubStandIn(new WebPubSubStandIn.WebPubSubStandInOptions());
+            await Events.StartAsync(cancellationToken);
+        }
 
         using var http = new HttpClient();
         var relay = BenchProcesses.ReleaseDll(root, "src/RelayHost", "AgentOS.Voice.RelayHost.dll");
@@ -148,6 +156,8 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Llm__OpenAI__ApiKey"] = "sk-bench",
             ["RelayHost__MaxSessions"] = (options.ReplicaCap ?? 100_000).ToString(CultureInfo.InvariantCulture),
             ["RelayHost__DrainTimeout"] = options.DrainTimeout.ToString("c", CultureInfo.InvariantCulture),
+            // Without it RelayHost makes no events at all (the off side of the comparison).
+            ["Events__WebPubSubConnectionString"] = Events?.ConnectionString ?? "",
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
         };
@@ -201,10 +211,13 @@ internal sealed class BenchStack : IAsyncDisposable
         }, cancellationToken);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _processes.Dispose();
         _certificateFolder?.Delete(recursive: true);
-        return ValueTask.CompletedTask;
+        if (Events is not null)
+        {
+            await Events.DisposeAsync();
+        }
     }
 }

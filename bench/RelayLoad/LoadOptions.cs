@@ -36,6 +36,11 @@ internal sealed record LoadOptions
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>How RelayHost reaches the fake LLM.</summary>
     public LlmTransport LlmTransport { get; init; } = LlmTransport.H2;
+    /// <summary>
+    /// RelayHost publishes live call events to a Web PubSub stand-in run inside this tool (off: no Web PubSub setting,
+    /// so no events are made), to compare first-token overhead with events on and off.
+    /// </summary>
+    public bool Events { get; init; }
 }
 
 /// <summary>

@@ -67,7 +67,8 @@ internal static class LoadReport
         Console.WriteLine();
         Console.WriteLine($"== RelayHost load: {options.Sessions} sessions, one turn per session every {options.TurnInterval.TotalSeconds:F0} s, " +
                           $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens; LLM over {options.LlmTransport}" +
-                          (options.PrewarmSessions > 0 ? $"; pre-warmed with {options.PrewarmSessions} sessions for {options.PrewarmTime.TotalSeconds:F0} s" : "") + " ==");
+                          (options.PrewarmSessions > 0 ? $"; pre-warmed with {options.PrewarmSessions} sessions for {options.PrewarmTime.TotalSeconds:F0} s" : "") +
+                          $"; live events {(options.Events ? "on" : "off")} ==");
         Console.WriteLine($"turns counted {counted.Count} (interrupted {interrupted.Count}), errors {errors.Count}, answers not completed {incomplete}");
         Console.WriteLine("first token, ms (prompt handed to the socket → first token received):");
         Console.WriteLine($"  overhead = TTFT − {options.TtftMs}      {s["overheadRawMs"]}");
@@ -103,7 +104,7 @@ internal static class LoadReport
                 options.Sessions, Duration = options.Duration.TotalSeconds, Warmup = options.Warmup.TotalSeconds,
                 options.PrewarmSessions, PrewarmTime = options.PrewarmTime.TotalSeconds,
                 TurnInterval = options.TurnInterval.TotalSeconds, options.TtftMs, options.TokensPerSecond, options.Tokens,
-                options.InterruptEvery, options.InterruptAfterTokens, LlmTransport = options.LlmTransport.ToString(),
+                options.InterruptEvery, options.InterruptAfterTokens, LlmTransport = options.LlmTransport.ToString(), options.Events,
             }, JsonSerializerOptions.Web),
             ["turnsCounted"] = counted.Count,
             ["interrupts"] = interrupted.Count,

@@ -51,6 +51,13 @@ internal sealed partial class LoadRun(string root, LoadOptions options)
         await sampler.ContinueWith(_ => { }, TaskScheduler.Default);
 
         report["relayEnvironment"] = new JsonArray([.. options.RelayEnvironment.Select(e => (JsonNode)JsonValue.Create(e))]);
+        if (stack.Events is { } events)
+        {
+            // Shows the events were really made and delivered (a send is one batch to one group).
+            report["eventSendsAccepted"] = events.Sends.Count;
+            Console.WriteLine($"live events: the Web PubSub stand-in accepted {events.Sends.Count} sends");
+        }
+
         report["machine"] = new JsonObject
         {
             ["cores"] = Environment.ProcessorCount,

@@ -18,11 +18,12 @@ var llmTransport = new Option<LlmTransport>("--llm-transport") { Description = "
 var replicas = new Option<int>("--replicas") { Description = "RelayHost replicas; more than one puts them behind nginx and runs the two-wave scale-out and drain scenario", DefaultValueFactory = _ => 1 };
 var replicaCap = new Option<int?>("--replica-cap") { Description = "Each replica's RelayHost:MaxSessions (needed with --replicas)" };
 var drainTimeout = new Option<TimeSpan>("--drain-timeout") { Description = "RelayHost:DrainTimeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(20) };
+var events = new Option<bool>("--events") { Description = "RelayHost publishes live call events to a Web PubSub stand-in inside this tool (default off: no events)" };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, replicas, replicaCap, drainTimeout, output,
+    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, replicas, replicaCap, drainTimeout, events, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -45,6 +46,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Replicas = parse.GetValue(replicas),
         ReplicaCap = parse.GetValue(replicaCap),
         DrainTimeout = parse.GetValue(drainTimeout),
+        Events = parse.GetValue(events),
     };
     if (EnvironmentSettings.FirstInvalid(options.RelayEnvironment) is { } bad)
     {
