@@ -26,7 +26,7 @@ public sealed partial class ConversationSession
         }
 
         var words = Normalize(text);
-        Generation? wrong = null;
+        bool wrong;
         lock (_sync)
         {
             // A partial that repeats the last final came late from the turn just answered.
@@ -35,25 +35,28 @@ public sealed partial class ConversationSession
                 return;
             }
 
-            if (_current is { } g)
+            // An answer being spoken is left alone (speech over it arrives as an interrupt), and so is a speculation
+            // that still fits; one on words that have since changed is wrong.
+            if (_current is { } g && (g.Held is null || Normalize(g.SpeculatedOn!) == words))
             {
-                if (g.Held is null || Normalize(g.SpeculatedOn!) == words)
-                {
-                    // An answer is being spoken (speech over it arrives as an interrupt), or the speculation still fits.
-                    return;
-                }
-
-                wrong = g;
+                return;
             }
 
+            wrong = _current is not null;
+            _partialVersion++;
+        }
+
+        // Cancelled before the timer is armed, so the next speculation finds no answer in its way.
+        if (wrong)
+        {
+            await CancelGenerationAsync(heardText: null);
+        }
+
+        lock (_sync)
+        {
             var version = ++_partialVersion;
             _stableTimer?.Dispose();
             _stableTimer = _time.CreateTimer(_ => OnStable(version, text), null, _options.PreemptiveStableDelay, Timeout.InfiniteTimeSpan);
-        }
-
-        if (wrong is not null)
-        {
-            await CancelGenerationAsync(heardText: null);
         }
     }
 
@@ -105,10 +108,17 @@ public sealed partial class ConversationSession
             g.PromptTimestamp = _time.GetTimestamp();
             var held = g.Held!;
             g.Held = null;
-            g.Kept.TrySetResult();
-            foreach (var (piece, last) in held)
+            try
             {
-                await SendLockedAsync(g, piece, last);
+                foreach (var (piece, last) in held)
+                {
+                    await SendLockedAsync(g, piece, last);
+                }
+            }
+            finally
+            {
+                // Only now may the answer finish (it records what was sent) or run its tools.
+                g.Kept.TrySetResult();
             }
 
             return true;
