@@ -39,6 +39,9 @@ public static class FunctionsApp
         services.AddOutcomes(configuration);
         services.AddVoiceEvents(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
+        services.AddStorageRetryBuffer();
+        services.AddOptions<Hosting.WebhookStorageOptions>().Bind(configuration.GetSection(Hosting.WebhookStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Hosting.WebhookStorage>();
         services.AddOptions<Console.ConsoleOptions>().Bind(configuration.GetSection(Console.ConsoleOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

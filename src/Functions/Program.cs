@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.AddVoiceFunctions();
+builder.UseMiddleware<AgentOS.Voice.Functions.Hosting.StorageOutageMiddleware>();
 builder.Services.AddOptions<AgentOS.Voice.Storage.StorageOptions>()
     .Validate(o => o.NamePrefix.Length == 0,
         "Storage:NamePrefix must be empty under the Functions host: queue triggers read the queue names written in their attributes.")

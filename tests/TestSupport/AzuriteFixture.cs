@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Xunit;
 
 namespace AgentOS.Voice.TestSupport;
@@ -7,6 +8,8 @@ namespace AgentOS.Voice.TestSupport;
 /// <summary>
 /// Starts a private, in-memory Azurite on free loopback ports for one test class or collection, and stops it after.
 /// Azurite comes from the repo's own node_modules (npm ci); if it is missing the tests fail and say how to install it.
+/// Fault tests can freeze it (SIGSTOP: connections accepted, nothing answered) and thaw it, or stop it for good
+/// (connections refused; its data is in memory, so it is not started again).
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
@@ -77,6 +80,29 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>SIGSTOP: the kernel still accepts connections and nothing answers, as a hung storage account.</summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>SIGCONT: answers again, including what arrived while frozen.</summary>
+    public void Thaw() => Signal(SigCont);
+
+    /// <summary>Kills Azurite: from here on every request is refused. Its in-memory data is gone, so this ends a test class's use of it.</summary>
+    public Task StopAsync() => DisposeAsync();
+
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private void Signal(int signal)
+    {
+        if (_process is not { HasExited: false } || kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"Could not send signal {signal} to Azurite (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
     public Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -86,6 +112,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
+        _process = null;
         return Task.CompletedTask;
     }
 

@@ -66,7 +66,18 @@ public sealed partial class LocalFunctionsHost
             .Select(x => x.ToUpperInvariant()).ToArray();
         app.MapMethods(prefix.Length == 0 ? route : $"{prefix}/{route}", methods, async (HttpContext http) =>
             {
-                var answer = await function.InvokeAsync(http.RequestServices, new Invocation(http, null, http.RequestAborted));
+                object? answer;
+                try
+                {
+                    answer = await function.InvokeAsync(http.RequestServices, new Invocation(http, null, http.RequestAborted));
+                }
+                // As the worker's StorageOutageMiddleware does under the Functions host.
+                catch (Exception e) when (StorageOutageAnswer.Applies(http, e))
+                {
+                    await StorageOutageAnswer.WriteAsync(http);
+                    return;
+                }
+
                 await (answer as IResult ?? Results.NoContent()).ExecuteAsync(http);
             })
             .WithName(function.Metadata.Name);

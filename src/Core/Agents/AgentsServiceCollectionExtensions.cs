@@ -20,7 +20,8 @@ public static class AgentsServiceCollectionExtensions
 
         services.AddOptions<AgentCacheOptions>().BindConfiguration(AgentCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TableAgentStore>();
-        services.TryAddSingleton<IAgentStore>(sp => ActivatorUtilities.CreateInstance<CachingAgentStore>(sp, sp.GetRequiredService<TableAgentStore>()));
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<CachingAgentStore>(sp, sp.GetRequiredService<TableAgentStore>()));
+        services.TryAddSingleton<IAgentStore>(sp => sp.GetRequiredService<CachingAgentStore>());
         services.AddHostedService<AgentStoreWarmUp>();
         return services;
     }

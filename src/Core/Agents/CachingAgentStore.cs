@@ -19,7 +19,9 @@ public sealed class AgentCacheOptions
 
 /// <summary>
 /// Serves agents that were found recently from memory. Misses are never cached, so an agent created at run time
-/// answers its first call at once, wherever the create went.
+/// answers its first call at once, wherever the create went. The last version found of each agent is kept past its
+/// time (<see cref="LastKnown"/>) for webhooks that cannot reach storage: a caller is better served by an agent a few
+/// minutes old than by an apology.
 /// </summary>
 public sealed class CachingAgentStore(IAgentStore inner, IOptions<AgentCacheOptions> options, TimeProvider time) : IAgentStore
 {
@@ -37,6 +39,9 @@ public sealed class CachingAgentStore(IAgentStore inner, IOptions<AgentCacheOpti
         Remember(agentId, agent, now);
         return agent;
     }
+
+    /// <summary>The agent as last found by this process, however long ago; null when never found, or deleted since.</summary>
+    public Agent? LastKnown(string agentId) => _found.TryGetValue(agentId, out var entry) ? entry.Agent : null;
 
     public Task<IReadOnlyList<Agent>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
 
@@ -63,13 +68,13 @@ public sealed class CachingAgentStore(IAgentStore inner, IOptions<AgentCacheOpti
 
     private void Remember(string agentId, Agent? agent, DateTimeOffset now)
     {
-        var ttl = options.Value.CacheTtl;
-        if (agent is null || ttl <= TimeSpan.Zero)
+        if (agent is null)
         {
             _found.TryRemove(agentId, out _);
             return;
         }
 
-        _found[agentId] = (agent, now + ttl);
+        // With the cache off (a zero TTL) the entry is never fresh, but it is still the last known version.
+        _found[agentId] = (agent, now + options.Value.CacheTtl);
     }
 }

@@ -1,4 +1,5 @@
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Functions.Hosting;
 using AgentOS.Voice.Twilio.Webhooks;
 
 namespace AgentOS.Voice.Functions.Calls;
@@ -8,9 +9,10 @@ namespace AgentOS.Voice.Functions.Calls;
 /// and its final status and billed duration (from the status callback). The relay session writes the same record
 /// while the call runs; these updates read it first, and the store merges what they write with what it holds by then
 /// (<see cref="CallRecordMerge"/>: end reasons by precedence, Twilio's billed times kept).
-/// A storage failure is logged, not thrown: the caller must still get TwiML.
+/// A storage failure is logged, not thrown: the caller must still get TwiML. When storage is out the update is
+/// deferred (<see cref="WebhookStorage"/>) and made once storage is back; each update reads the record again then.
 /// </summary>
-public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder recorder, TimeProvider time, ILogger<LiveCallRecords> logger)
+public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder recorder, WebhookStorage storage, TimeProvider time, ILogger<LiveCallRecords> logger)
 {
     private static readonly HashSet<string> FinalStatuses = new(StringComparer.Ordinal) { "completed", "busy", "no-answer", "failed", "canceled" };
 
@@ -22,18 +24,25 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
     public void StartInBackground(CallRecord call) => recorder.RecordIfNew(call with { StartedAt = time.GetUtcNow() });
 
     /// <summary>Awaited where the record must exist before the next step (an outbound call about to be placed).</summary>
-    public Task StartAsync(CallRecord call, CancellationToken cancellationToken) =>
-        SafelyAsync(call.CallId, () => store.UpsertCallAsync(call with { StartedAt = time.GetUtcNow() }, cancellationToken));
+    public Task StartAsync(CallRecord call, CancellationToken cancellationToken)
+    {
+        var started = call with { StartedAt = time.GetUtcNow() };
+        return SafelyAsync(call.CallId, token => store.UpsertCallAsync(started, token), cancellationToken);
+    }
 
-    public Task EndAsync(string callId, string agentId, TwilioVoiceRequest voice, string reason, string? error, CancellationToken cancellationToken) =>
-        UpdateAsync(callId, agentId, voice, call => call with
+    // Times are taken when Twilio tells, not when the write happens: a deferred write may land minutes later.
+    public Task EndAsync(string callId, string agentId, TwilioVoiceRequest voice, string reason, string? error, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return UpdateAsync(callId, agentId, voice, call => call with
         {
             State = CallState.Ended,
-            EndedAt = call.EndedAt ?? time.GetUtcNow(),
+            EndedAt = call.EndedAt ?? now,
             EndReason = reason,
             HandoffData = voice.HandoffData ?? call.HandoffData,
             LastError = error ?? call.LastError,
         }, cancellationToken);
+    }
 
     public Task NoteErrorAsync(string callId, string agentId, TwilioVoiceRequest voice, string error, CancellationToken cancellationToken) =>
         UpdateAsync(callId, agentId, voice, call => call with { LastError = error }, cancellationToken);
@@ -52,9 +61,9 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
             return UpdateAsync(callId, agentId, voice, call => call, cancellationToken, createIfMissing: false);
         }
 
+        var ended = voice.Timestamp ?? time.GetUtcNow();
         return UpdateAsync(callId, agentId, voice, call =>
         {
-            var ended = voice.Timestamp ?? time.GetUtcNow();
             var connected = status == "completed";
             return call with
             {
@@ -68,34 +77,39 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
     }
 
     /// <summary>Twilio refused to place the call: it is over before it began.</summary>
-    public Task FailAsync(string callId, string error, CancellationToken cancellationToken) =>
-        ChangeExistingAsync(callId, call => call with
+    public Task FailAsync(string callId, string error, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return ChangeExistingAsync(callId, call => call with
         {
             State = CallState.Ended,
-            EndedAt = time.GetUtcNow(),
+            EndedAt = now,
             EndReason = CallEndReasons.Error,
             LastError = error,
         }, cancellationToken);
+    }
 
     public Task AttachCallSidAsync(string callId, string callSid, CancellationToken cancellationToken) =>
         ChangeExistingAsync(callId, call => string.IsNullOrEmpty(call.CallSid) ? call with { CallSid = callSid } : call, cancellationToken);
 
     private Task ChangeExistingAsync(string callId, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken) =>
-        SafelyAsync(callId, async () =>
+        SafelyAsync(callId, async token =>
         {
-            if (await store.GetCallAsync(callId, cancellationToken) is { } call)
+            if (await store.GetCallAsync(callId, token) is { } call)
             {
-                await store.UpsertCallAsync(change(call), cancellationToken);
+                await store.UpsertCallAsync(change(call), token);
             }
-        });
+        }, cancellationToken);
 
     // Relay actions create a missing record (its first write may have failed): the call did reach the agent.
     private Task UpdateAsync(
         string callId, string agentId, TwilioVoiceRequest voice, Func<CallRecord, CallRecord> change, CancellationToken cancellationToken,
-        bool createIfMissing = true) =>
-        SafelyAsync(callId, async () =>
+        bool createIfMissing = true)
+    {
+        var now = time.GetUtcNow();
+        return SafelyAsync(callId, async token =>
         {
-            var existing = await store.GetCallAsync(callId, cancellationToken);
+            var existing = await store.GetCallAsync(callId, token);
             if (existing is null && !createIfMissing)
             {
                 return;
@@ -114,21 +128,22 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
                 Direction = voice.Direction?.StartsWith("outbound", StringComparison.Ordinal) == true ? "outbound" : "inbound",
                 From = voice.From ?? string.Empty,
                 To = voice.To ?? string.Empty,
-                StartedAt = time.GetUtcNow(),
+                StartedAt = now,
             };
             if (string.IsNullOrEmpty(call.CallSid) && voice.CallSid is not null)
             {
                 call = call with { CallSid = voice.CallSid };
             }
 
-            await store.UpsertCallAsync(change(call), cancellationToken);
-        });
+            await store.UpsertCallAsync(change(call), token);
+        }, cancellationToken);
+    }
 
-    private async Task SafelyAsync(string callId, Func<Task> write)
+    private async Task SafelyAsync(string callId, Func<CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         try
         {
-            await write();
+            await storage.WriteOrDeferAsync($"call {callId} record", write, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -11,11 +11,12 @@ namespace AgentOS.Voice.Functions.Calls;
 /// <summary>
 /// Twilio's webhooks for live calls (all signature-checked): incoming-call, outbound-call, relay-action and
 /// call-status under /agents/{agentId}. A caller always hears something: unknown agents, unknown calls and failures
-/// are answered with spoken TwiML, never an error page.
+/// are answered with spoken TwiML, never an error page. When storage is out (<see cref="WebhookStorage"/>) the agent
+/// comes from memory, a call whose agent was never seen here hears the apology, and record writes are deferred.
 /// </summary>
 public sealed partial class LiveCallWebhookFunctions(
     TwilioWebhook twilio,
-    IAgentStore agents,
+    WebhookStorage storage,
     ICallContextStore contexts,
     LiveCallRecords records,
     LiveCallTwiml twiml,
@@ -35,10 +36,10 @@ public sealed partial class LiveCallWebhookFunctions(
         }
 
         var voice = await TwilioWebhook.ReadAsync(request);
-        var agent = await agents.GetAsync(agentId, cancellationToken);
+        var (agent, storageOut) = await storage.GetAgentAsync(agentId, cancellationToken);
         if (agent is not { Enabled: true })
         {
-            LogUnavailable(logger, agentId, agent is null ? "no such agent" : "agent disabled", voice.CallSid);
+            LogUnavailable(logger, agentId, Why(agent, storageOut), voice.CallSid);
             return twiml.Unavailable(agent).ToHttpResult();
         }
 
@@ -68,21 +69,24 @@ public sealed partial class LiveCallWebhookFunctions(
 
         string? callId = request.Query[LiveCallTwiml.CallIdQuery];
         var voice = await TwilioWebhook.ReadAsync(request);
-        var context = string.IsNullOrWhiteSpace(callId) ? null : await contexts.GetAsync(callId, cancellationToken);
-        if (context is null || context.AgentId != agentId)
+        var (context, contextOut) = string.IsNullOrWhiteSpace(callId)
+            ? (null, null)
+            : await storage.ReadAsync(token => contexts.GetAsync(callId, token), cancellationToken);
+        // Storage out: the URL (ours, signed by Twilio) names the call; the greeting goes without the context's values.
+        if (contextOut is null && (context is null || context.AgentId != agentId))
         {
             LogUnavailable(logger, agentId, $"no stored context for call id '{callId}'", voice.CallSid);
             return twiml.Unavailable(null).ToHttpResult();
         }
 
-        var agent = await agents.GetAsync(agentId, cancellationToken);
+        var (agent, storageOut) = await storage.GetAgentAsync(agentId, cancellationToken);
         if (agent is not { Enabled: true })
         {
-            LogUnavailable(logger, agentId, agent is null ? "no such agent" : "agent disabled", voice.CallSid);
+            LogUnavailable(logger, agentId, Why(agent, storageOut), voice.CallSid);
             return twiml.Unavailable(agent).ToHttpResult();
         }
 
-        return twiml.Connect(agent, context.CallId, context.Context, attempt: 1).ToHttpResult();
+        return twiml.Connect(agent, callId!, context?.Context, attempt: 1).ToHttpResult();
     }
 
     /// <summary>Twilio asks what next once a ConversationRelay session is over.</summary>
@@ -107,7 +111,7 @@ public sealed partial class LiveCallWebhookFunctions(
         {
             case "ended" when voice.HandoffData is not null:
             {
-                var agent = await agents.GetAsync(agentId, cancellationToken);
+                var (agent, _) = await storage.GetAgentAsync(agentId, cancellationToken);
                 if (string.IsNullOrWhiteSpace(agent?.TransferNumber))
                 {
                     await records.EndAsync(id, agentId, voice, CallEndReasons.AgentEnded, "Hand-off asked for, but the agent has no transfer number", cancellationToken);
@@ -130,10 +134,10 @@ public sealed partial class LiveCallWebhookFunctions(
             {
                 var error = $"ConversationRelay session {attempts} failed: Twilio error {voice.ErrorCode?.ToString() ?? "(none)"} {voice.ErrorMessage}".TrimEnd();
                 LogRelayFailed(logger, id, attempts, voice.ErrorCode, voice.ErrorMessage);
-                var agent = attempts < o.MaxRelayAttempts ? await agents.GetAsync(agentId, cancellationToken) : null;
+                var agent = attempts < o.MaxRelayAttempts ? (await storage.GetAgentAsync(agentId, cancellationToken)).Agent : null;
                 if (agent is { Enabled: true })
                 {
-                    var context = await contexts.GetAsync(id, cancellationToken);
+                    var (context, _) = await storage.ReadAsync(token => contexts.GetAsync(id, token), cancellationToken);
                     await records.NoteErrorAsync(id, agentId, voice, error, cancellationToken);
                     return twiml.Connect(agent, id, context?.AgentId == agentId ? context.Context : null, attempts + 1, o.ReconnectText).ToHttpResult();
                 }
@@ -170,6 +174,13 @@ public sealed partial class LiveCallWebhookFunctions(
 
         return Results.NoContent();
     }
+
+    private static string Why(Agent? agent, bool storageOut) => (agent, storageOut) switch
+    {
+        (null, true) => "storage is out and the agent was not seen here before",
+        (null, false) => "no such agent",
+        _ => "agent disabled",
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallSid} to agent {AgentId} refused with an apology: {Why}")]
     private static partial void LogUnavailable(ILogger logger, string agentId, string why, string? callSid);

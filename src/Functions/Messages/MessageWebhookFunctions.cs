@@ -8,31 +8,50 @@ namespace AgentOS.Voice.Functions.Messages;
 
 /// <summary>
 /// Twilio's webhooks for message calls under api/twilio/messages/{agentId}/{messageId}/. Signed requests only:
-/// anything else gets 403 before the record is read.
+/// anything else gets 403 before the record is read. When storage is out the update is deferred
+/// (<see cref="WebhookStorage"/>) and Twilio still gets its 204 or safe TwiML: Twilio does not retry these callbacks.
 /// </summary>
-public sealed class MessageWebhookFunctions(TwilioWebhook twilio, VoiceMessageWebhooks webhooks, IVoiceMessageStore store, VoiceMessageCallFactory calls)
+public sealed class MessageWebhookFunctions(
+    TwilioWebhook twilio, VoiceMessageWebhooks webhooks, IVoiceMessageStore store, VoiceMessageCallFactory calls, WebhookStorage storage)
 {
     private const string Route = VoiceMessageCallFactory.CallbackRoute;
 
     [Function("MessageStatusCallback")]
     public async Task<IResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/status")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken) =>
-        await twilio.RefuseAsync(request)
-        ?? (await webhooks.OnCallStatusAsync(agentId, messageId, await TwilioWebhook.ReadAsync(request), cancellationToken) is null
-            ? NotFound(agentId, messageId)
-            : Results.NoContent());
+        string agentId, string messageId, CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var voice = await TwilioWebhook.ReadAsync(request);
+        return Answer(await storage.RunOrDeferAsync(
+            $"message {messageId} call status {voice.CallStatus}",
+            token => webhooks.OnCallStatusAsync(agentId, messageId, voice, token),
+            cancellationToken), agentId, messageId, Results.NoContent());
+    }
 
     // Twilio runs what this answers once the answer is recorded: thank-you is the message's business, so just end.
     [Function("MessageRecordingCallback")]
     public async Task<IResult> RecordingAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/recording")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken) =>
-        await twilio.RefuseAsync(request)
-        ?? (await webhooks.OnRecordingAsync(agentId, messageId, await TwilioWebhook.ReadAsync(request), cancellationToken) is null
-            ? NotFound(agentId, messageId)
-            : new VoiceResponse().Hangup().ToHttpResult());
+        string agentId, string messageId, CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
 
+        var voice = await TwilioWebhook.ReadAsync(request);
+        return Answer(await storage.RunOrDeferAsync(
+            $"message {messageId} recording",
+            token => webhooks.OnRecordingAsync(agentId, messageId, voice, token),
+            cancellationToken), agentId, messageId, new VoiceResponse().Hangup().ToHttpResult());
+    }
+
+    /// <summary>Without the record (storage out, or no such message) the call just ends: the message was played.</summary>
     [Function("MessageAfterPlayCallback")]
     public async Task<IResult> AfterPlayAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/after-play")] HttpRequest request,
@@ -44,7 +63,8 @@ public sealed class MessageWebhookFunctions(TwilioWebhook twilio, VoiceMessageWe
         }
 
         var waited = int.TryParse(request.Query["waited"], out var seconds) ? Math.Max(0, seconds) : 0;
-        return await store.GetAsync(agentId, messageId, cancellationToken) is { } message
+        var (message, _) = await storage.ReadAsync(token => store.GetAsync(agentId, messageId, token), cancellationToken);
+        return message is not null
             ? calls.AfterPlayTwiml(message, waited).ToHttpResult()
             : new VoiceResponse().Hangup().ToHttpResult();
     }
@@ -52,11 +72,23 @@ public sealed class MessageWebhookFunctions(TwilioWebhook twilio, VoiceMessageWe
     [Function("MessageAmdCallback")]
     public async Task<IResult> MachineDetectionAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/amd")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken) =>
-        await twilio.RefuseAsync(request)
-        ?? (await webhooks.OnMachineDetectionAsync(agentId, messageId, await TwilioWebhook.ReadAsync(request), cancellationToken) is null
-            ? NotFound(agentId, messageId)
-            : Results.NoContent());
+        string agentId, string messageId, CancellationToken cancellationToken)
+    {
+        if (await twilio.RefuseAsync(request) is { } refused)
+        {
+            return refused;
+        }
+
+        var voice = await TwilioWebhook.ReadAsync(request);
+        return Answer(await storage.RunOrDeferAsync(
+            $"message {messageId} answering machine verdict",
+            token => webhooks.OnMachineDetectionAsync(agentId, messageId, voice, token),
+            cancellationToken), agentId, messageId, Results.NoContent());
+    }
+
+    // Deferred work is answered as done: what Twilio told is kept and applied once storage is back.
+    private static IResult Answer((VoiceMessage? Message, bool Deferred) update, string agentId, string messageId, IResult done) =>
+        update is { Message: null, Deferred: false } ? NotFound(agentId, messageId) : done;
 
     private static IResult NotFound(string agentId, string messageId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");
