@@ -36,10 +36,11 @@ public static class RelayHostServiceCollectionExtensions
         services.AddHostedService<RelayDrainService>();
         RelayAdmissionHealthCheck.Register(services);
 
-        // Shutdown must outlast the drain, or the host would cut live calls before their time.
-        services.AddOptions<HostOptions>().Configure<IOptions<RelayHostOptions>>((host, relay) =>
+        // Shutdown must outlast the drain and the recorder's flush after it, or the host would cut live calls before
+        // their time, or lose the rows they left queued.
+        services.AddOptions<HostOptions>().Configure<IOptions<RelayHostOptions>, IOptions<CallRecorderOptions>>((host, relay, recorder) =>
         {
-            var needed = relay.Value.DrainTimeout + relay.Value.CloseTimeout + TimeSpan.FromSeconds(5);
+            var needed = relay.Value.DrainTimeout + relay.Value.CloseTimeout + recorder.Value.FlushTimeout + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using AgentOS.Voice.Storage;
 
 namespace AgentOS.Voice.Calls;
 
@@ -40,13 +41,37 @@ public sealed class CallRecorderOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan WriteDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// A row storage could not take because it was out is tried again after this, doubling up to
+    /// <see cref="RetryMaxDelay"/>; its writer's later rows wait behind it, so a call's rows still land in order.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RetryFirstDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>One write's own deadline, so a frozen account (connections open, no answer) cannot hold a writer for minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On shutdown, how long the rows still queued may take to be written after the last call has ended (RelayHost's
+    /// drain waits for them, and the host's shutdown timeout allows for it).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
 /// Rows queued per process and written by <see cref="CallRecorderOptions.Writers"/> background writers, each call
 /// always on the same writer so its rows land in order, each no sooner than <see cref="CallRecorderOptions.WriteDelay"/>
 /// after it arrived. When storage falls so far behind that <see cref="Capacity"/> rows wait, new rows are dropped with
-/// a warning rather than slowing live calls. On shutdown the queue is drained for as long as the host allows.
+/// a warning rather than slowing live calls. A write that fails because storage is out (<see cref="StorageOutage"/>) is
+/// retried with backoff while the rows behind it wait in the queue: rows are only dropped past <see cref="Capacity"/>
+/// (or when storage refuses one for what it is), each counted in <see cref="Dropped"/>. On shutdown the queue is drained
+/// for as long as the host allows.
 /// </summary>
 public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecorder
 {
@@ -54,6 +79,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private readonly ICallStore _store;
     private readonly ILogger<BackgroundCallRecorder> _logger;
+    private readonly CallRecorderOptions _options;
     private readonly TimeSpan _writeDelay;
     private readonly TimeProvider _time;
     private readonly Channel<QueuedRow>[] _lanes;
@@ -67,6 +93,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Value.Writers, 1);
         _store = store;
         _logger = logger;
+        _options = options.Value;
         _writeDelay = options.Value.WriteDelay;
         _time = time;
         _lanes = new Channel<QueuedRow>[options.Value.Writers];
@@ -74,6 +101,28 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
         {
             _lanes[i] = Channel.CreateUnbounded<QueuedRow>(new UnboundedChannelOptions { SingleReader = true });
         }
+    }
+
+    /// <summary>Rows taken and not yet written (or dropped).</summary>
+    public int Backlog => Volatile.Read(ref _waiting);
+
+    /// <summary>Rows lost since start: refused past <see cref="Capacity"/>, or refused by storage for good.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>
+    /// Waits until every row taken so far is written or dropped, up to <paramref name="timeout"/>; the rows still
+    /// waiting then (0 when all were written).
+    /// </summary>
+    public async Task<int> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Rows already queued are written at once from here on; later ones still wait their WriteDelay.
+        var deadline = _time.GetUtcNow() + timeout;
+        while (Backlog > 0 && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return Backlog;
     }
 
     public void Record(CallRecord call) => Enqueue(call, call.CallId);
@@ -143,19 +192,44 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
 
     private async Task WriteAsync(object row)
     {
+        var delay = _options.RetryFirstDelay;
         try
         {
-            var write = row switch
+            for (var attempt = 1; ; attempt++)
             {
-                CallRecord call => _store.UpsertCallAsync(call, CancellationToken.None),
-                NewCall add => _store.AddCallAsync(add.Call, CancellationToken.None),
-                TranscriptTurn turn => _store.UpsertTurnAsync(turn, CancellationToken.None),
-                _ => Task.CompletedTask,
-            };
-            await write;
+                using var deadline = new CancellationTokenSource(_options.AttemptTimeout, _time);
+                try
+                {
+                    await (row switch
+                    {
+                        CallRecord call => _store.UpsertCallAsync(call, deadline.Token),
+                        NewCall add => _store.AddCallAsync(add.Call, deadline.Token),
+                        TranscriptTurn turn => _store.UpsertTurnAsync(turn, deadline.Token),
+                        _ => Task.CompletedTask,
+                    });
+                    if (attempt > 1)
+                    {
+                        LogWrittenAfterRetries(row.GetType().Name, attempt);
+                    }
+
+                    return;
+                }
+                catch (Exception e) when (StorageOutage.IsOutage(e))
+                {
+                    // Only the first failure of a row is logged: during an outage every attempt fails the same way.
+                    if (attempt == 1)
+                    {
+                        LogRetrying(e, row.GetType().Name, Backlog);
+                    }
+
+                    await Task.Delay(delay, _time);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+                }
+            }
         }
         catch (Exception e)
         {
+            Interlocked.Increment(ref _dropped);
             LogWriteFailed(e, row.GetType().Name);
         }
         finally
@@ -174,6 +248,12 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     [LoggerMessage(Level = LogLevel.Error, Message = "Shut down with {Rows} call store rows not yet written")]
     private partial void LogNotWritten(int rows);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a {Row}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage out: a {Row} will be retried ({Backlog} rows waiting)")]
+    private partial void LogRetrying(Exception e, string row, int backlog);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage back: a {Row} written at attempt {Attempt}")]
+    private partial void LogWrittenAfterRetries(string row, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store a {Row}; dropped")]
     private partial void LogWriteFailed(Exception e, string row);
 }
