@@ -43,6 +43,10 @@ param relayMaxReplicas int = 10
 @description('Providers whose key secret the apps read (elevenlabs, openai, anthropic). A listed provider\'s secret must exist before the apps are deployed; an unlisted one stays off.')
 param providerSecrets array = []
 
+@description('The voice messages\' synthesizer (Speech:Provider). elevenlabs needs \'elevenlabs\' in providerSecrets, or the Functions app refuses to start; espeak is the offline stand-in, for environments that have espeak-ng.')
+@allowed(['elevenlabs', 'espeak'])
+param speechProvider string = 'elevenlabs'
+
 @description('An Azure OpenAI (Cognitive Services) account in this resource group; the relay reaches it with its managed identity, no key. Empty: none.')
 param azureOpenAIAccountName string = ''
 
@@ -197,6 +201,7 @@ module functions 'modules/functions.bicep' = if (deployApps) {
       Twilio__AuthToken: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'twilio-auth-token')})'
       ManagementApi__ApiKeys__0: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'management-api-key')})'
       RelayTickets__Secret: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'relay-ticket-secret')})'
+      Speech__Provider: speechProvider
     }, contains(providerSecrets, 'elevenlabs') ? {
       Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.elevenlabs)})'
     } : {})

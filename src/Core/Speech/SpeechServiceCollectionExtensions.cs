@@ -5,10 +5,17 @@ namespace AgentOS.Voice.Speech;
 
 public static class SpeechServiceCollectionExtensions
 {
+    /// <summary>Which synthesizer renders messages: "Speech:Provider", elevenlabs or espeak.</summary>
+    public const string ProviderKey = "Speech:Provider";
+
+    public const string ElevenLabs = "elevenlabs", Espeak = "espeak";
+
     /// <summary>
-    /// Registers <see cref="ISpeechSynthesizer"/>: ElevenLabs when Speech:ElevenLabs:ApiKey is set, otherwise espeak-ng,
-    /// with options validated at start. The ElevenLabs HttpClient gets its retries (429/5xx, exponential backoff) from
-    /// the resilience handler AddServiceDefaults puts on every client.
+    /// Registers <see cref="ISpeechSynthesizer"/> with options validated at start: the one Speech:Provider names, so a
+    /// deployment that names elevenlabs fails at start without Speech:ElevenLabs:ApiKey instead of speaking with the
+    /// offline stand-in. Without Speech:Provider (local runs, tests) the key decides: ElevenLabs with one, espeak-ng
+    /// without. The ElevenLabs HttpClient gets its retries (429/5xx, exponential backoff) from the resilience handler
+    /// AddServiceDefaults puts on every client.
     /// </summary>
     public static IServiceCollection AddSpeech(this IServiceCollection services, IConfiguration configuration)
     {
@@ -16,8 +23,19 @@ public static class SpeechServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         var elevenLabs = configuration.GetSection(ElevenLabsClientOptions.SectionName);
-        if (!string.IsNullOrWhiteSpace(elevenLabs["ApiKey"]))
+        var provider = configuration[ProviderKey];
+        var useElevenLabs = string.IsNullOrWhiteSpace(provider)
+            ? !string.IsNullOrWhiteSpace(elevenLabs["ApiKey"])
+            : provider.Trim().ToLowerInvariant() switch
+            {
+                ElevenLabs => true,
+                Espeak => false,
+                _ => throw new InvalidOperationException($"{ProviderKey} must be {ElevenLabs} or {Espeak}, not '{provider}'."),
+            };
+
+        if (useElevenLabs)
         {
+            // The required key's own message names the setting (Speech:ElevenLabs:ApiKey is required).
             services.AddOptions<ElevenLabsClientOptions>()
                 .Bind(elevenLabs)
                 .ValidateDataAnnotations()

@@ -60,4 +60,28 @@ public class AddSpeechTests
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("WordsPerMinute", e.Message);
     }
+
+    [Fact]
+    public async Task A_named_elevenlabs_provider_without_its_key_stops_the_host_naming_the_setting()
+    {
+        using var host = Build(new() { ["Speech:Provider"] = "elevenlabs" });
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("Speech:ElevenLabs:ApiKey is required", e.Message);
+    }
+
+    [Fact]
+    public async Task A_named_espeak_provider_is_used_even_with_an_elevenlabs_key()
+    {
+        using var host = Build(new() { ["Speech:Provider"] = "espeak", ["Speech:ElevenLabs:ApiKey"] = "key" });
+        await host.StartAsync();
+        Assert.IsType<EspeakSpeechSynthesizer>(host.Services.GetRequiredService<ISpeechSynthesizer>());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void An_unknown_provider_is_refused_naming_the_setting()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Build(new() { ["Speech:Provider"] = "polly" }));
+        Assert.Equal("Speech:Provider must be elevenlabs or espeak, not 'polly'.", e.Message);
+    }
 }
