@@ -92,6 +92,31 @@ public sealed class StorageOutageTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Frozen_storage_outbound_call_connects_without_its_context_and_after_play_hangs_up()
+    {
+        var agent = await _t.AddAgentAsync();
+        var callId = Guid.NewGuid().ToString("n");
+        await _t.Contexts.SaveAsync(new CallContext { CallId = callId, AgentId = agent.Id, To = "+14155550123", From = agent.PhoneNumber, Context = new Dictionary<string, string> { ["name"] = "Ada" } });
+
+        azurite.Freeze();
+        try
+        {
+            var outbound = await _t.TwimlAsync($"/agents/{agent.Id}/outbound-call?callId={callId}",
+                LiveCallTestApp.VoiceForm(LiveCallTestApp.NewCallSid(), ("Direction", "outbound-api")));
+            var afterPlay = await _t.TwimlAsync($"/api/twilio/messages/{agent.Id}/m-unknown/after-play", LiveCallTestApp.VoiceForm(LiveCallTestApp.NewCallSid()));
+
+            var relay = outbound.Descendants().Single(e => e.Name.LocalName == "ConversationRelay");
+            Assert.Contains(relay.Elements(), e => (string?)e.Attribute("name") == "callId" && (string?)e.Attribute("value") == callId);
+            Assert.DoesNotContain("Ada", outbound.ToString());
+            Assert.Equal(["Hangup"], afterPlay.Elements().Select(e => e.Name.LocalName));
+        }
+        finally
+        {
+            azurite.Thaw();
+        }
+    }
+
+    [Fact]
     public async Task Frozen_storage_management_api_answers_503_with_retry_after_then_serves_again()
     {
         var agent = await _t.AddAgentAsync();
