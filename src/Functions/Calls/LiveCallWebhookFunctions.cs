@@ -1,6 +1,8 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Twilio.Twiml;
+using AgentOS.Voice.Twilio.Webhooks;
 using AgentOS.Voice.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -21,6 +23,8 @@ public sealed partial class LiveCallWebhookFunctions(
     LiveCallRecords records,
     LiveCallTwiml twiml,
     IOptions<LiveCallOptions> options,
+    VoiceEventPublisher events,
+    TimeProvider time,
     ILogger<LiveCallTwiml> logger)
 {
     private const string Route = "agents/{agentId}/";
@@ -170,6 +174,7 @@ public sealed partial class LiveCallWebhookFunctions(
         if (id is not null)
         {
             await records.ApplyStatusAsync(id, agentId, voice, cancellationToken);
+            PublishStatus(agentId, id, voice);
         }
 
         return Results.NoContent();
@@ -181,6 +186,22 @@ public sealed partial class LiveCallWebhookFunctions(
         (null, false) => "no such agent",
         _ => "agent disabled",
     };
+
+    /// <summary>call.ringing and call.answered for live views (docs/events.md); the other statuses have their own events.</summary>
+    private void PublishStatus(string agentId, string callId, TwilioVoiceRequest voice)
+    {
+        var type = voice.CallStatus switch
+        {
+            "ringing" => VoiceEventTypes.CallRinging,
+            "in-progress" => VoiceEventTypes.CallAnswered,
+            _ => null,
+        };
+        if (type is not null && events.Enabled)
+        {
+            events.Publish(VoiceEvent.ForCall(type, agentId, callId, time.GetUtcNow(),
+                new CallStatusData(voice.CallSid ?? "", voice.Direction ?? "", voice.CallStatus!, voice.AnsweredBy)));
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallSid} to agent {AgentId} refused with an apology: {Why}")]
     private static partial void LogUnavailable(ILogger logger, string agentId, string why, string? callSid);

@@ -80,7 +80,8 @@ public sealed partial class LiveCallsApiFunctions(
                 Url = new Uri(twiml.OutboundCallUrl(agent.Id, callId)),
                 Method = TwilioHttpMethod.Post,
                 StatusCallback = new Uri(twiml.StatusCallbackUrl(agent.Id, callId)),
-                StatusCallbackEvent = ["answered", "completed"],
+                // ringing and answered feed the live events (call.ringing, call.answered); completed ends the record.
+                StatusCallbackEvent = ["ringing", "answered", "completed"],
                 StatusCallbackMethod = TwilioHttpMethod.Post,
             }, cancellationToken);
         }
