@@ -117,7 +117,7 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
     /// <summary>
     /// The row for <paramref name="call"/>: what <paramref name="stored"/> holds (other sessions' counters, columns
     /// this version does not know) with the record's fields over it, and the counters of the session that wrote
-    /// <paramref name="counters"/> (none for writes that are not a session's), never lower than stored. Written whole
+    /// <paramref name="counters"/>, never lower than stored. Written whole
     /// (a Merge-mode write could not clear a reopened record's end), so nothing stored is dropped by accident.
     /// </summary>
     private static TableEntity ToEntity(CallRecord call, TableEntity? stored, CallRecord counters)
@@ -159,11 +159,14 @@ public sealed class TableCallStore(TableServiceClient service, IOptions<StorageO
             }
         }
 
-        if (counters.Attempt > 0)
+        // A write that is not a session's changes no counter of a stored row (it carries the totals it read), but a
+        // new row's counters are its own: they count as the first session's.
+        var attempt = counters.Attempt > 0 ? counters.Attempt : stored is null ? 1 : 0;
+        if (attempt > 0)
         {
             foreach (var (name, value) in Counters(counters))
             {
-                var column = CounterColumn(name, counters.Attempt);
+                var column = CounterColumn(name, attempt);
                 entity[column] = Math.Max(value, stored?.GetInt64(column) ?? 0);
             }
         }
