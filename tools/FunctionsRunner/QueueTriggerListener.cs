@@ -10,7 +10,8 @@ namespace AgentOS.Voice.FunctionsRunner;
 /// One queue-trigger function's listener, with the host's semantics and host.json's settings: reads up to batchSize
 /// messages at a time, hides each while its function runs, decodes it per messageEncoding, deletes it on success,
 /// makes it visible again after visibilityTimeout on failure, and after maxDequeueCount failed attempts moves the
-/// stored text unchanged to <c>{queue}-poison</c>. An empty queue is polled at 100 ms, doubling up to maxPollingInterval.
+/// stored text unchanged to <c>{queue}-poison</c>; a message that cannot be decoded goes there at once, as the host's
+/// queue extension does (no attempt could ever read it). An empty queue is polled at 100 ms, doubling up to maxPollingInterval.
 /// </summary>
 internal sealed partial class QueueTriggerListener(
     FunctionMethod function,
@@ -76,19 +77,17 @@ internal sealed partial class QueueTriggerListener(
 
     private async Task ProcessAsync(QueueMessage stored, CancellationToken stoppingToken)
     {
-        string? failure;
         if (!TryDecode(stored, out var message))
         {
-            failure = $"the message is not {settings.MessageEncoding}-encoded UTF-8 text (host.json extensions.queues.messageEncoding)";
+            await PoisonAsync(stored, $"the message is not {settings.MessageEncoding}-encoded UTF-8 text (host.json extensions.queues.messageEncoding)");
+            return;
         }
-        else
+
+        var failure = await InvokeAsync(message, stoppingToken);
+        if (failure is null)
         {
-            failure = await InvokeAsync(message, stoppingToken);
-            if (failure is null)
-            {
-                await TryAsync(() => queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
-                return;
-            }
+            await TryAsync(() => queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
+            return;
         }
 
         if (stoppingToken.IsCancellationRequested)
@@ -100,16 +99,21 @@ internal sealed partial class QueueTriggerListener(
 
         if (stored.DequeueCount >= settings.MaxDequeueCount)
         {
-            LogPoisoned(logger, function.Metadata.Name, stored.MessageId, stored.DequeueCount, failure);
-            if (await TryAsync(() => poison.SendMessageAsync(stored.Body.ToString(), timeToLive: TimeSpan.FromSeconds(-1)), stored))
-            {
-                await TryAsync(() => queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
-            }
+            await PoisonAsync(stored, failure);
         }
         else
         {
             LogFailed(logger, function.Metadata.Name, stored.MessageId, stored.DequeueCount, failure);
             await TryAsync(() => queue.UpdateMessageAsync(stored.MessageId, stored.PopReceipt, visibilityTimeout: settings.VisibilityTimeout), stored);
+        }
+    }
+
+    private async Task PoisonAsync(QueueMessage stored, string reason)
+    {
+        LogPoisoned(logger, function.Metadata.Name, stored.MessageId, stored.DequeueCount, reason);
+        if (await TryAsync(() => poison.SendMessageAsync(stored.Body.ToString(), timeToLive: TimeSpan.FromSeconds(-1)), stored))
+        {
+            await TryAsync(() => queue.DeleteMessageAsync(stored.MessageId, stored.PopReceipt), stored);
         }
     }
 

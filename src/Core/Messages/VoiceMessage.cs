@@ -32,6 +32,9 @@ public sealed record VoiceMessage
     /// <summary>How many times rendering and calling was tried.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>When the first attempt began: transient failures are retried for <see cref="VoiceMessageOptions.RetryWindow"/> from here.</summary>
+    public DateTimeOffset? FirstAttemptAt { get; init; }
+
     public string? CallSid { get; init; }
 
     /// <summary>Twilio's answering-machine verdict (human, machine_end_beep, …) when it gave one.</summary>
@@ -78,7 +81,10 @@ public sealed record MessageHistoryEntry(DateTimeOffset At, MessageState State, 
 /// <summary>Well-known <see cref="MessageError.Code"/> values besides Twilio's own ("twilio-{code}").</summary>
 public static class MessageErrorCodes
 {
-    /// <summary>Every allowed attempt failed; the queue message is in voice-messages-poison.</summary>
+    /// <summary>
+    /// Given up: a permanent failure (the speech provider refused: 401, 403, 404, 422; an unreadable job; an unknown
+    /// agent), the retry window ran out, or the host's last attempt failed. The job is in voice-messages-poison.
+    /// </summary>
     public const string Poisoned = "poisoned";
 
     /// <summary>A call may or may not have been placed (crash or lost answer after the claim); it is never placed again.</summary>

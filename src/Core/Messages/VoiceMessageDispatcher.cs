@@ -14,8 +14,9 @@ namespace AgentOS.Voice.Messages;
 /// the same job twice, or two copies of it, places one call: whoever loses the claim stops, and a claim that never got
 /// its call SID is reported, not called again.
 /// </summary>
-public sealed class VoiceMessageDispatcher(
+public sealed partial class VoiceMessageDispatcher(
     IVoiceMessageStore store,
+    PoisonedJobs poisoned,
     IAgentStore agents,
     VoiceMessageAudio audio,
     VoiceMessageCallFactory calls,
@@ -26,7 +27,7 @@ public sealed class VoiceMessageDispatcher(
     ILogger<VoiceMessageDispatcher> logger,
     OutcomeRequests outcomes)
 {
-    /// <exception cref="VoiceMessageRejectedException">The job can never be sent (it ends in the poison queue after its retries).</exception>
+    /// <exception cref="VoiceMessageRejectedException">The job can never be sent: hand it to <see cref="RejectAsync"/>.</exception>
     public async Task ProcessAsync(string messageText, CancellationToken cancellationToken)
     {
         var job = VoiceMessageJob.Parse(messageText);
@@ -64,8 +65,13 @@ public sealed class VoiceMessageDispatcher(
             }
 
             var attempt = message.Attempts + 1;
+            var started = time.GetUtcNow();
             var rendering = await store.TryReplaceAsync(
-                message.Transition(MessageState.Rendering, time.GetUtcNow(), $"attempt {attempt}") with { Attempts = attempt }, cancellationToken);
+                message.Transition(MessageState.Rendering, started, $"attempt {attempt}") with
+                {
+                    Attempts = attempt,
+                    FirstAttemptAt = message.FirstAttemptAt ?? started,
+                }, cancellationToken);
             if (rendering is null)
             {
                 message = await ReloadAsync(message, cancellationToken);
@@ -82,8 +88,16 @@ public sealed class VoiceMessageDispatcher(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Speech);
-                await NoteFailedAttemptAsync(rendering, $"attempt {attempt} failed: {e.Message}", cancellationToken);
-                throw;
+                if (IsPermanent(e))
+                {
+                    await GiveUpAsync(rendering, $"attempt {attempt}: the speech provider refused ({e.Message}); not retried", cancellationToken);
+                }
+                else
+                {
+                    await RetryLaterAsync(rendering, $"attempt {attempt} failed: {e.Message}", cancellationToken);
+                }
+
+                return;
             }
 
             var now = time.GetUtcNow();
@@ -230,11 +244,9 @@ public sealed class VoiceMessageDispatcher(
         catch (TwilioApiException e)
         {
             VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Twilio);
-            // Rate-limited or Twilio's own failure: give the claim back so the queue's retry can call.
-            await store.UpdateAsync(message.AgentId, message.Id, m => m is { State: MessageState.Calling, CallSid: null }
-                ? m.Transition(MessageState.Queued, time.GetUtcNow(), $"Twilio answered HTTP {e.HttpStatus} ({e.Message}); will retry") with { ClaimedAt = null }
-                : null, cancellationToken);
-            throw;
+            // Rate-limited or Twilio's own failure: the claim is given back and the job retried later.
+            await RetryLaterAsync(message, $"attempt {message.Attempts}: Twilio answered HTTP {e.HttpStatus} ({e.Message})", cancellationToken);
+            return;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -269,11 +281,6 @@ public sealed class VoiceMessageDispatcher(
             await outcomes.MessageEndedAsync(message.AgentId, message.Id, cancellationToken);
         }
     }
-
-    private Task NoteFailedAttemptAsync(VoiceMessage message, string detail, CancellationToken cancellationToken) =>
-        store.UpdateAsync(message.AgentId, message.Id, m => m.State == MessageState.Rendering
-            ? m.Transition(MessageState.Queued, time.GetUtcNow(), detail)
-            : null, cancellationToken);
 
     private async Task<VoiceMessage> ReloadAsync(VoiceMessage message, CancellationToken cancellationToken) =>
         await store.GetAsync(message.AgentId, message.Id, cancellationToken)

@@ -32,6 +32,7 @@ public static class VoiceMessagesServiceCollectionExtensions
         services.AddQueueSender();
         services.AddOutcomeRequests(configuration);
         services.TryAddSingleton<IVoiceMessageStore, TableVoiceMessageStore>();
+        services.TryAddSingleton<PoisonedJobs>();
         services.TryAddSingleton<VoiceAudioContainer>();
         services.TryAddTransient<VoiceMessageAudio>();
         services.TryAddSingleton<VoiceMessageCallFactory>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 
 namespace AgentOS.Voice.Speech;
 
@@ -10,12 +11,15 @@ public static class SpeechServiceCollectionExtensions
 
     public const string ElevenLabs = "elevenlabs", Espeak = "espeak";
 
+    /// <summary>Section that tunes the ElevenLabs client's resilience (HttpStandardResilienceOptions shape).</summary>
+    public const string ResilienceSectionName = "Speech:ElevenLabs:Resilience";
+
     /// <summary>
     /// Registers <see cref="ISpeechSynthesizer"/> with options validated at start: the one Speech:Provider names, so a
     /// deployment that names elevenlabs fails at start without Speech:ElevenLabs:ApiKey instead of speaking with the
     /// offline stand-in. Without Speech:Provider (local runs, tests) the key decides: ElevenLabs with one, espeak-ng
-    /// without. The ElevenLabs HttpClient gets its retries (429/5xx, exponential backoff) from the resilience handler
-    /// AddServiceDefaults puts on every client.
+    /// without. The ElevenLabs HttpClient retries 429/5xx with exponential backoff through the standard resilience
+    /// handler, tuned by <see cref="ResilienceSectionName"/>.
     /// </summary>
     public static IServiceCollection AddSpeech(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,7 +46,16 @@ public static class SpeechServiceCollectionExtensions
                 .Validate(o => Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http",
                     "Speech:ElevenLabs:BaseUrl must be an absolute http(s) URL.")
                 .ValidateOnStart();
-            services.AddHttpClient<ElevenLabsClient>();
+            // The standard resilience handler, tunable under Speech:ElevenLabs:Resilience (HttpStandardResilienceOptions
+            // shape), like Twilio's: its quick retries ride out a blip; an outage is left to the voice message queue's
+            // own backoff (Messages:Retry*). RemoveAllResilienceHandlers drops the default one so they do not stack.
+#pragma warning disable EXTEXP0001
+            var resilience = services.AddHttpClient<ElevenLabsClient>().RemoveAllResilienceHandlers().AddStandardResilienceHandler();
+#pragma warning restore EXTEXP0001
+            if (configuration.GetSection(ResilienceSectionName) is { } tuning && tuning.Exists())
+            {
+                resilience.Configure(tuning);
+            }
 
             // Transient like the typed client itself, so handler rotation by the factory keeps working.
             services.AddTransient<ISpeechSynthesizer>(sp => sp.GetRequiredService<ElevenLabsClient>());

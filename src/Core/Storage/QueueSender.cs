@@ -20,10 +20,11 @@ public sealed class QueueSender(QueueServiceClient queues, IOptions<StorageOptio
         string queueName,
         string text,
         TimeSpan? initialVisibilityDelay = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TimeSpan? timeToLive = null)
     {
         var queue = await GetQueueAsync(queueName);
-        var receipt = await queue.SendEncodedAsync(text, initialVisibilityDelay, cancellationToken: cancellationToken);
+        var receipt = await queue.SendEncodedAsync(text, initialVisibilityDelay, timeToLive, cancellationToken);
         return receipt.Value;
     }
 

@@ -6,7 +6,9 @@ using Microsoft.Azure.Functions.Worker;
 namespace AgentOS.Voice.Functions.Messages;
 
 /// <summary>
-/// Queue function RenderVoiceMessage: one <c>voice-messages</c> job (base64, as host.json says). Throwing fails the
+/// Queue function RenderVoiceMessage: one <c>voice-messages</c> job (base64, as host.json says). Provider failures are
+/// settled by the dispatcher (re-queued with backoff, or poisoned at once when permanent); a job that can never be
+/// sent is parked in <c>voice-messages-poison</c> at once with its reason. Anything else thrown (storage down) fails the
 /// attempt: the host makes the message visible again after host.json's visibilityTimeout and moves it to
 /// <c>voice-messages-poison</c> after maxDequeueCount attempts; before the last attempt's failure goes back to the host,
 /// the message record is told why it was given up.
@@ -22,6 +24,10 @@ public sealed partial class RenderVoiceMessageFunction(
         try
         {
             await dispatcher.ProcessAsync(message.MessageText, cancellationToken);
+        }
+        catch (VoiceMessageRejectedException e)
+        {
+            await dispatcher.RejectAsync(message.MessageId, message.MessageText, e.Message, cancellationToken);
         }
         catch (Exception e) when (message.DequeueCount >= queues.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {

@@ -36,6 +36,31 @@ public sealed class VoiceMessageRulesTests
     }
 
     [Fact]
+    public void Retry_delays_double_to_their_cap_and_the_defaults_retry_for_at_least_half_an_hour()
+    {
+        var o = new VoiceMessageOptions();
+        var delays = Enumerable.Range(1, 12).Select(n => VoiceMessageDispatcher.RetryDelay(n, o)).ToList();
+
+        Assert.Equal([15, 30, 60, 120, 240, 480, 600, 600], delays.Take(8).Select(d => d.TotalSeconds));
+        Assert.True(o.RetryWindow >= TimeSpan.FromMinutes(30));
+        // Retries fit in the window until their delays add up to it: well past the 10 seconds the host's five tries took.
+        var spent = TimeSpan.Zero;
+        var tries = 0;
+        foreach (var delay in delays.Concat(Enumerable.Repeat(o.RetryMaxDelay, 20)))
+        {
+            if (spent + delay > o.RetryWindow)
+            {
+                break;
+            }
+
+            spent += delay;
+            tries++;
+        }
+
+        Assert.True(spent >= TimeSpan.FromMinutes(30), $"retried for {spent} over {tries} tries");
+    }
+
+    [Fact]
     public void A_job_with_a_duplicate_member_is_not_a_job()
     {
         var e = Assert.Throws<VoiceMessageRejectedException>(() =>

@@ -7,12 +7,15 @@ using Microsoft.Extensions.Logging;
 namespace AgentOS.Voice.EndToEnd.Tests.Messages;
 
 /// <summary>
-/// ElevenLabs' text-to-speech route on 127.0.0.1 refusing every request the way ElevenLabs does for a bad key:
-/// HTTP 401 with <c>{"detail":{"status":"invalid_api_key","message":…}}</c>.
+/// ElevenLabs' text-to-speech route on 127.0.0.1 failing the way ElevenLabs does: a bad key is HTTP 401 with
+/// <c>{"detail":{"status":"invalid_api_key","message":…}}</c>, an outage a 5xx with a detail message. After
+/// <c>failures</c> requests (all of them when null) it answers with audio: half a second of mu-law 8 kHz silence, what
+/// <c>output_format=ulaw_8000</c> returns.
 /// </summary>
 public sealed class FailingElevenLabs : IAsyncDisposable
 {
     public const string ErrorMessage = "Invalid API key";
+    public const string OutageMessage = "Service temporarily unavailable";
 
     private readonly WebApplication _app;
 
@@ -22,7 +25,7 @@ public sealed class FailingElevenLabs : IAsyncDisposable
 
     public string BaseUrl => _app.Urls.Single();
 
-    public static async Task<FailingElevenLabs> StartAsync()
+    public static async Task<FailingElevenLabs> StartAsync(int status = StatusCodes.Status401Unauthorized, int? failures = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -32,7 +35,14 @@ public sealed class FailingElevenLabs : IAsyncDisposable
         app.MapPost("/v1/text-to-speech/{voiceId}", (HttpContext context, string voiceId) =>
         {
             fake.Requests.Enqueue(voiceId);
-            return Results.Json(new { detail = new { status = "invalid_api_key", message = ErrorMessage } }, statusCode: StatusCodes.Status401Unauthorized);
+            if (failures is { } n && fake.Requests.Count > n)
+            {
+                return Results.Bytes(Enumerable.Repeat((byte)0xFF, 4000).ToArray(), "audio/basic");
+            }
+
+            return status == StatusCodes.Status401Unauthorized
+                ? Results.Json(new { detail = new { status = "invalid_api_key", message = ErrorMessage } }, statusCode: status)
+                : Results.Json(new { detail = new { status = "service_unavailable", message = OutageMessage } }, statusCode: status);
         });
         await app.StartAsync();
         return fake;
