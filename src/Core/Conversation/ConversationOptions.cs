@@ -29,6 +29,14 @@ public sealed class ConversationOptions
     [Range(1, 10)]
     public int MaxToolRounds { get; set; } = 3;
 
+    /// <summary>
+    /// How long the model may take to start answering a turn the caller has heard nothing of yet; past it the request
+    /// is abandoned and the caller hears <see cref="ApologyText"/> (a hanging model would otherwise mean silence for
+    /// the whole of Llm:RequestTimeout). A few seconds: first tokens normally come within one.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:01:00")]
+    public TimeSpan FirstTokenTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     [Required]
     public string ApologyText { get; set; } = "Sorry, I'm having trouble right now. Could you say that again?";
 

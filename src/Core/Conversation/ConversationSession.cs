@@ -330,14 +330,43 @@ public sealed partial class ConversationSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Streams one model call, speaking its text; returns the tool calls it asked for, or null for none.</summary>
+    /// <summary>
+    /// Streams one model call, speaking its text; returns the tool calls it asked for, or null for none. While the
+    /// caller has heard nothing of this turn, the model must start answering within
+    /// <see cref="ConversationOptions.FirstTokenTimeout"/>: a model that hangs would otherwise leave the line silent
+    /// for the whole HTTP timeout. Past it the call is abandoned as failed (<see cref="TimeoutException"/>), and the
+    /// caller hears the apology.
+    /// </summary>
     private async Task<List<FunctionCallContent>?> StreamAsync(Generation g, List<ChatMessage> messages, CancellationToken token)
     {
+        var timeout = g.Produced == 0 ? _options.FirstTokenTimeout : Timeout.InfiniteTimeSpan;
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token);
+        try
+        {
+            return await StreamAsync(g, messages, deadline, linked.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The model sent nothing within Conversation:FirstTokenTimeout ({timeout}).");
+        }
+    }
+
+    private async Task<List<FunctionCallContent>?> StreamAsync(Generation g, List<ChatMessage> messages, CancellationTokenSource deadline, CancellationToken token)
+    {
         List<FunctionCallContent>? calls = null;
+        var answering = false;
         // Disposing the enumerator closes the provider's stream; cancellation makes MoveNextAsync stop at once.
         await using var stream = _chat.GetStreamingResponseAsync(messages, _chatOptions, token).GetAsyncEnumerator(token);
         while (await stream.MoveNextAsync())
         {
+            if (!answering && stream.Current.Contents.Count > 0)
+            {
+                // Once, not per token: the model has started, and from here on only the request's own timeout applies.
+                answering = true;
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+
             // Indexed, not foreach: IList's enumerator would be one more allocation per token.
             var contents = stream.Current.Contents;
             for (var i = 0; i < contents.Count; i++)

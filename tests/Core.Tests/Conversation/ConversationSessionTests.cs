@@ -349,20 +349,6 @@ public class ConversationSessionTests
     }
 
     [Fact]
-    public async Task A_caller_turn_over_the_limit_is_cut_for_the_model_and_recorded_whole()
-    {
-        var said = string.Concat(Enumerable.Repeat("a pasted page of text ", 3_000));
-        _model.Reply("That is a lot.");
-
-        await using var session = Start(options: new ConversationOptions { MaxPromptCharacters = 500 });
-        await session.HandleAsync(new CallerSaid(said));
-        await session.Idle;
-
-        Assert.Equal(said[..500] + " …", _model.Requests[^1][^1].Text);
-        Assert.Equal(said, _recorder.Turns.Single(t => t.Role == TurnRole.Caller).Text);
-    }
-
-    [Fact]
     public async Task Twilio_errors_are_logged_on_the_call_and_the_end_is_recorded()
     {
         await using var session = Start();
