@@ -10,7 +10,7 @@ namespace AgentOS.Voice.Functions.Agents;
 /// Management API for agent records: /api/agents and /api/agents/{agentId} (management key). Tool and webhook URLs are
 /// checked with the app's AgentEndpoints options, so a local run can save loopback ones.
 /// </summary>
-public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, IOptions<AgentEndpointOptions> endpoints)
+public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, JsonRequestBody bodies, IOptions<AgentEndpointOptions> endpoints)
 {
     private const string Collection = "api/agents";
     private const string Item = "api/agents/{agentId}";
@@ -24,7 +24,13 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, IOpt
             return refused;
         }
 
-        var (agent, readErrors) = await AgentRequestJson.ReadAsync(request, cancellationToken);
+        var (json, refusedBody) = await bodies.ReadAgentAsync(request, cancellationToken);
+        if (refusedBody is not null)
+        {
+            return refusedBody;
+        }
+
+        var (agent, readErrors) = await AgentRequestJson.ReadAsync(json!, cancellationToken);
         if (agent is null)
         {
             return Results.ValidationProblem(readErrors!);
@@ -67,7 +73,13 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, IOpt
             return refused;
         }
 
-        var (agent, readErrors) = await AgentRequestJson.ReadAsync(request, cancellationToken);
+        var (json, refusedBody) = await bodies.ReadAgentAsync(request, cancellationToken);
+        if (refusedBody is not null)
+        {
+            return refusedBody;
+        }
+
+        var (agent, readErrors) = await AgentRequestJson.ReadAsync(json!, cancellationToken);
         if (agent is null)
         {
             return Results.ValidationProblem(readErrors!);

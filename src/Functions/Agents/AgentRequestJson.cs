@@ -14,11 +14,11 @@ internal static class AgentRequestJson
 {
     private static readonly JsonSerializerOptions Options = Create();
 
-    public static async Task<(Agent? Agent, IDictionary<string, string[]>? Errors)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<(Agent? Agent, IDictionary<string, string[]>? Errors)> ReadAsync(Stream body, CancellationToken cancellationToken)
     {
         try
         {
-            var agent = await JsonSerializer.DeserializeAsync<Agent>(request.Body, Options, cancellationToken);
+            var agent = await JsonSerializer.DeserializeAsync<Agent>(body, Options, cancellationToken);
             return agent is null
                 ? (null, new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON agent object."] })
                 : (agent, null);

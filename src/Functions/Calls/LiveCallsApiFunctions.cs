@@ -20,6 +20,7 @@ namespace AgentOS.Voice.Functions.Calls;
 /// </summary>
 public sealed partial class LiveCallsApiFunctions(
     ManagementApiKey key,
+    JsonRequestBody bodies,
     IAgentStore agents,
     ICallContextStore contexts,
     ICallStore store,
@@ -42,7 +43,13 @@ public sealed partial class LiveCallsApiFunctions(
             return refused;
         }
 
-        var (body, errors) = await ReadAsync(request, options.Value, cancellationToken);
+        var (json, refusedBody) = await bodies.ReadAsync(request, cancellationToken);
+        if (refusedBody is not null)
+        {
+            return refusedBody;
+        }
+
+        var (body, errors) = await ReadAsync(json!, options.Value, cancellationToken);
         if (body is null)
         {
             return Results.ValidationProblem(errors);
@@ -158,13 +165,13 @@ public sealed partial class LiveCallsApiFunctions(
     }
 
     private static async Task<(StartCallBody? Body, Dictionary<string, string[]> Errors)> ReadAsync(
-        HttpRequest request, LiveCallOptions options, CancellationToken cancellationToken)
+        Stream json, LiveCallOptions options, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken);
+            document = await JsonDocument.ParseAsync(json, new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken);
         }
         catch (JsonException e)
         {

@@ -2,7 +2,10 @@ namespace AgentOS.Voice.Functions.ManagementApi;
 
 public static class ManagementApiExtensions
 {
-    /// <summary>The management API's keys (validated at start) and the check every management function makes first.</summary>
+    /// <summary>
+    /// The management API's keys (validated at start) and the check every management function makes first, and the
+    /// content-type and size check its JSON bodies pass before they are parsed.
+    /// </summary>
     public static IServiceCollection AddManagementApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ManagementApiOptions>()
@@ -12,6 +15,7 @@ public static class ManagementApiExtensions
                 $"Every ManagementApi:ApiKeys entry must be at least {ManagementApiOptions.MinKeyLength} characters.")
             .ValidateOnStart();
         services.AddSingleton<ManagementApiKey>();
+        services.AddSingleton<JsonRequestBody>();
         return services;
     }
 }

@@ -14,6 +14,7 @@ namespace AgentOS.Voice.Functions.Messages;
 /// </summary>
 public sealed class MessageFunctions(
     ManagementApiKey key,
+    JsonRequestBody bodies,
     IAgentStore agents,
     IVoiceMessageStore store,
     VoiceMessageQueue queue,
@@ -39,10 +40,16 @@ public sealed class MessageFunctions(
             return refused;
         }
 
+        var (json, refusedBody) = await bodies.ReadAsync(request, cancellationToken);
+        if (refusedBody is not null)
+        {
+            return refusedBody;
+        }
+
         SendVoiceMessageRequest? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<SendVoiceMessageRequest>(request.Body, RequestJson, cancellationToken);
+            body = await JsonSerializer.DeserializeAsync<SendVoiceMessageRequest>(json!, RequestJson, cancellationToken);
         }
         catch (JsonException e)
         {
@@ -96,6 +103,16 @@ public sealed class MessageFunctions(
         }.Transition(MessageState.Queued, now, body.SendAt is { } at && at > now ? $"scheduled for {at:O}" : "queued");
 
         var (stored, created) = await store.AddAsync(message, cancellationToken);
+        if (!created && job.DifferencesFrom(stored) is { Count: > 0 } differences)
+        {
+            // The same key means the same request retried; another request under it would otherwise be silently
+            // answered with the first one's message (and never sent).
+            return Results.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "This idempotency key was already used for a different message.",
+                detail: $"Message {stored.Id} was accepted under it with a different {string.Join(", ", differences)}. Use a new key for a new message.");
+        }
+
         if (created)
         {
             try
