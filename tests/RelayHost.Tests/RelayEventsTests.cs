@@ -140,6 +140,31 @@ public sealed class RelayEventsTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_call_goes_on_unchanged_when_Web_PubSub_fails_every_send()
     {
         _standIn.FailNextSends(10_000, HttpStatusCode.ServiceUnavailable);
+        // The publisher's own drop counter proves it tried and gave up; an empty stand-in alone would also pass with
+        // events never published at all.
+        long sendFailed = 0;
+        var meters = _host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == VoiceEventPublisher.DroppedCounterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "reason", Value: VoiceEventPublisher.SendFailed })
+                {
+                    Interlocked.Add(ref sendFailed, value);
+                }
+            }
+        });
+        listener.Start();
         var agent = _host.AddAgent();
         _host.Models.For(agent).Reply("Sure, ", "Friday ", "works.");
         await using var twilio = await _host.ConnectAsync(agent.Id);
@@ -149,7 +174,7 @@ public sealed class RelayEventsTests(AzuriteFixture azurite) : IAsyncLifetime
         var answer = await twilio.ReceiveAnswerAsync();
 
         Assert.Equal(["Sure, ", "Friday ", "works.", ""], answer.Select(m => m.GetProperty("token").GetString()));
+        await Eventually.True(() => Interlocked.Read(ref sendFailed) > 0, "events dropped as send-failed");
         Assert.Empty(_standIn.Sends);
-        Assert.True(_host.Services.GetRequiredService<VoiceEventPublisher>().Enabled);
     }
 }
