@@ -81,7 +81,7 @@ internal sealed class BenchStack : IAsyncDisposable
         var fake = BenchProcesses.ReleaseDll(root, "bench/FakeLlm", "fake-llm.dll");
         Fake = _processes.Start("fake-llm", "dotnet", [fake], fakeEnvironment, Path.GetDirectoryName(fake));
         (Azurite, var connectionString) = await _processes.StartAzuriteAsync(root, cancellationToken);
-        await SeedAgentAsync(connectionString, cancellationToken);
+        await SeedAgentAsync(connectionString, options.Preemptive == true, cancellationToken);
 
         if (options.Events)
         {
@@ -195,7 +195,7 @@ internal sealed class BenchStack : IAsyncDisposable
             .Select(p => (p.Key, p.Value?.ToJsonString() ?? "null"));
     }
 
-    private static async Task SeedAgentAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task SeedAgentAsync(string connectionString, bool preemptive, CancellationToken cancellationToken)
     {
         var store = new TableAgentStore(new TableServiceClient(connectionString), Options.Create(new StorageOptions()), TimeProvider.System);
         await store.CreateAsync(new Agent
@@ -208,6 +208,7 @@ internal sealed class BenchStack : IAsyncDisposable
             Llm = new LlmSettings { Provider = LlmProviders.OpenAI, Model = "fake-model", MaxOutputTokens = 300 },
             // Key 1 says a fixed text without the model: DTMF is exercised on every session without adding model turns.
             DtmfMenu = new Dictionary<string, DtmfAction> { ["1"] = new(DtmfActionKind.Say, "We are open nine to five.") },
+            PreemptiveGeneration = preemptive,
         }, cancellationToken);
     }
 

@@ -41,6 +41,17 @@ internal sealed record LoadOptions
     /// so no events are made), to compare first-token overhead with events on and off.
     /// </summary>
     public bool Events { get; init; }
+    /// <summary>
+    /// None: each turn is one final prompt, as before. Set: a talking caller (growing partial prompts, then the final
+    /// after <see cref="EndpointingMs"/>) against the agent seeded with preemptive generation on (true) or off (false).
+    /// </summary>
+    public bool? Preemptive { get; init; }
+    /// <summary>Talking caller: speech-to-text's endpointing, from the last partial to the final prompt.</summary>
+    public int EndpointingMs { get; init; } = 500;
+    /// <summary>Talking caller: every this-many-th final differs from its last partial (a misheard word; 0: never).</summary>
+    public int MisheardEvery { get; init; } = 5;
+    /// <summary>Text-to-speech's first audio, added to the modelled heard latency (not run: no TTS here).</summary>
+    public int TtsFirstAudioMs { get; init; } = 100;
 }
 
 /// <summary>

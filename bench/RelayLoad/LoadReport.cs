@@ -15,11 +15,15 @@ internal static class LoadReport
         var frequency = (double)Stopwatch.Frequency;
         double Ms(long from, long to) => (to - from) / frequency * 1000;
 
-        var streams = fake["streams"]!.AsArray()
+        // A turn can have two streams under its tag: with preemptive generation, a speculation on the partial words
+        // that the final did not match is cancelled and the answer started again on the final. The caller heard the
+        // last one; the earlier ones are speculation spent for nothing.
+        var streamsByTag = fake["streams"]!.AsArray()
             .Select(s => s!.Deserialize<FakeStream>(JsonSerializerOptions.Web)!)
             .Where(s => s.Tag.Length > 0)
             .GroupBy(s => s.Tag)
-            .ToDictionary(g => g.Key, g => g.First());
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.ReceivedAt).ToList());
+        var streams = streamsByTag.ToDictionary(p => p.Key, p => p.Value[^1]);
         var counted = turns.Where(t => t.Counted).ToList();
         var withToken = counted.Where(t => t.FirstTokenAt is not null).ToList();
 
@@ -59,6 +63,8 @@ internal static class LoadReport
             ["fakeTokenLatenessMs"] = Summary.Of(fakeLate),
         };
 
+        var preemptive = options.Preemptive is null ? null : PreemptiveFigures.Of(options, counted, streamsByTag, s);
+
         var relay = samplers[0];
         var cpu = samplers.ToDictionary(p => p.Name, p => p.CpuPercent(measureFrom, measureTo));
         var rssAt1Min = relay.Samples.FirstOrDefault(x => x.At >= measureFrom + TimeSpan.FromMinutes(1)).Sample?.RssKb;
@@ -68,7 +74,8 @@ internal static class LoadReport
         Console.WriteLine($"== RelayHost load: {options.Sessions} sessions, one turn per session every {options.TurnInterval.TotalSeconds:F0} s, " +
                           $"fake LLM TTFT {options.TtftMs} ms, {options.TokensPerSecond} tokens/s, {options.Tokens} tokens; every {options.InterruptEvery}th turn interrupted after {options.InterruptAfterTokens} tokens; LLM over {options.LlmTransport}" +
                           (options.PrewarmSessions > 0 ? $"; pre-warmed with {options.PrewarmSessions} sessions for {options.PrewarmTime.TotalSeconds:F0} s" : "") +
-                          $"; live events {(options.Events ? "on" : "off")} ==");
+                          $"; live events {(options.Events ? "on" : "off")}" +
+                          (options.Preemptive is { } on ? $"; talking caller, endpointing {options.EndpointingMs} ms, every {options.MisheardEvery}th final misheard, preemptive generation {(on ? "on" : "off")}" : "") + " ==");
         Console.WriteLine($"turns counted {counted.Count} (interrupted {interrupted.Count}), errors {errors.Count}, answers not completed {incomplete}");
         Console.WriteLine("first token, ms (prompt handed to the socket → first token received):");
         Console.WriteLine($"  overhead = TTFT − {options.TtftMs}      {s["overheadRawMs"]}");
@@ -76,6 +83,7 @@ internal static class LoadReport
         Console.WriteLine($"    prompt → LLM request at fake  {s["promptToLlmRequestMs"]}");
         Console.WriteLine($"    fake wrote token → caller got {s["llmTokenToCallerMs"]}");
         Console.WriteLine($"  fake's first-token lateness    {s["fakeFirstTokenLatenessMs"]}");
+        preemptive?.Print();
         Console.WriteLine("interrupts:");
         Console.WriteLine($"  interrupt sent → LLM stream closed at fake, ms {s["interruptToStreamClosedMs"]}   (streams never closed: {notClosed})");
         foreach (var sample in notClosedSamples)
@@ -105,6 +113,7 @@ internal static class LoadReport
                 options.PrewarmSessions, PrewarmTime = options.PrewarmTime.TotalSeconds,
                 TurnInterval = options.TurnInterval.TotalSeconds, options.TtftMs, options.TokensPerSecond, options.Tokens,
                 options.InterruptEvery, options.InterruptAfterTokens, LlmTransport = options.LlmTransport.ToString(), options.Events,
+                options.Preemptive, options.EndpointingMs, options.MisheardEvery, options.TtsFirstAudioMs,
             }, JsonSerializerOptions.Web),
             ["turnsCounted"] = counted.Count,
             ["interrupts"] = interrupted.Count,
@@ -117,6 +126,11 @@ internal static class LoadReport
             ["relayRssKb"] = new JsonObject { ["max"] = relay.MaxRssKb(), ["oneMinuteIn"] = rssAt1Min, ["end"] = rssEnd },
             ["relayRssSamplesKb"] = new JsonArray([.. relay.Samples.Select(x => (JsonNode)new JsonArray(Math.Round(x.At.TotalSeconds, 1), x.Sample.RssKb))]),
         };
+        if (preemptive is not null)
+        {
+            result["speculation"] = preemptive.Json();
+        }
+
         foreach (var (name, summary) in s)
         {
             result[name] = JsonSerializer.SerializeToNode(summary, JsonSerializerOptions.Web);
@@ -125,5 +139,5 @@ internal static class LoadReport
         return result;
     }
 
-    private sealed record FakeStream(string Tag, long ReceivedAt, long FirstTokenAt, long LastTokenAt, int TokensWritten, long AbortedAt, bool Completed);
+    internal sealed record FakeStream(string Tag, long ReceivedAt, long FirstTokenAt, long LastTokenAt, int TokensWritten, long AbortedAt, bool Completed);
 }

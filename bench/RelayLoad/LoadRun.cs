@@ -66,7 +66,7 @@ internal sealed partial class LoadRun(string root, LoadOptions options)
         };
         Console.WriteLine($"load average at end: {ProcessSampler.LoadAverage()}  ({Environment.ProcessorCount} cores)");
         var path = options.Output ?? Path.Combine(root, "bench", "results",
-            $"relay-{(options.Idle ? "idle" : options.Replicas > 1 ? "replicas" : "load")}-{options.Sessions}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+            $"relay-{(options.Idle ? "idle" : options.Replicas > 1 ? "replicas" : "load")}-{options.Sessions}{options.Preemptive switch { true => "-preemptive-on", false => "-preemptive-off", null => "" }}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"result: {Path.GetRelativePath(root, path)}");

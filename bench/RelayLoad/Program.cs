@@ -19,11 +19,16 @@ var replicas = new Option<int>("--replicas") { Description = "RelayHost replicas
 var replicaCap = new Option<int?>("--replica-cap") { Description = "Each replica's RelayHost:MaxSessions (needed with --replicas)" };
 var drainTimeout = new Option<TimeSpan>("--drain-timeout") { Description = "RelayHost:DrainTimeout", DefaultValueFactory = _ => TimeSpan.FromSeconds(20) };
 var events = new Option<bool>("--events") { Description = "RelayHost publishes live call events to a Web PubSub stand-in inside this tool (default off: no events)" };
+var preemptive = new Option<string?>("--preemptive") { Description = "Talking caller (growing partial prompts, then the final after --endpointing-ms) against the agent with preemptive generation on, off, or both (two runs); default: one final prompt per turn" };
+preemptive.AcceptOnlyFromAmong("on", "off", "both");
+var endpointing = new Option<int>("--endpointing-ms") { Description = "Talking caller: last partial → final prompt", DefaultValueFactory = _ => 500 };
+var misheardEvery = new Option<int>("--misheard-every") { Description = "Talking caller: every n-th final differs from its last partial (0: never)", DefaultValueFactory = _ => 5 };
+var ttsFirstAudio = new Option<int>("--tts-first-audio-ms") { Description = "Text-to-speech first audio, added to the modelled heard latency", DefaultValueFactory = _ => 100 };
 var output = new Option<string?>("--out") { Description = "Result file (default bench/results/relay-<mode>-<n>-<time>.json)" };
 
 var root = new RootCommand("Load tool for RelayHost: N concurrent signed ConversationRelay sessions against a fake OpenAI-format LLM.")
 {
-    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, replicas, replicaCap, drainTimeout, events, output,
+    sessions, duration, warmup, prewarm, prewarmTime, interval, ttft, rate, tokens, interruptEvery, idle, relayEnv, llmTransport, replicas, replicaCap, drainTimeout, events, preemptive, endpointing, misheardEvery, ttsFirstAudio, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -47,6 +52,9 @@ root.SetAction(async (parse, cancellationToken) =>
         ReplicaCap = parse.GetValue(replicaCap),
         DrainTimeout = parse.GetValue(drainTimeout),
         Events = parse.GetValue(events),
+        EndpointingMs = parse.GetValue(endpointing),
+        MisheardEvery = parse.GetValue(misheardEvery),
+        TtsFirstAudioMs = parse.GetValue(ttsFirstAudio),
     };
     if (EnvironmentSettings.FirstInvalid(options.RelayEnvironment) is { } bad)
     {
@@ -67,6 +75,27 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    return await new LoadRun(BenchProcesses.RepoRoot(), options).RunAsync(cancellationToken);
+    var mode = parse.GetValue(preemptive);
+    if (mode is not null && (options.Idle || options.Replicas > 1 || options.EndpointingMs < 0 || options.MisheardEvery < 0 || options.TtsFirstAudioMs < 0))
+    {
+        Console.Error.WriteLine("--preemptive runs conversations on one RelayHost (not with --idle or --replicas); --endpointing-ms, --misheard-every and --tts-first-audio-ms must not be negative.");
+        return 2;
+    }
+
+    // "both" runs the feature off, then on, each on a fresh stack, so neither run inherits the other's warm processes.
+    bool?[] runs = mode switch { null => [null], "on" => [true], "off" => [false], _ => [false, true] };
+    foreach (var run in runs)
+    {
+        var runOutput = options.Output is { } path && runs.Length > 1
+            ? Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}-preemptive-{(run == true ? "on" : "off")}{Path.GetExtension(path)}")
+            : options.Output;
+        var code = await new LoadRun(BenchProcesses.RepoRoot(), options with { Preemptive = run, Output = runOutput }).RunAsync(cancellationToken);
+        if (code != 0)
+        {
+            return code;
+        }
+    }
+
+    return 0;
 });
 return await root.Parse(args).InvokeAsync();

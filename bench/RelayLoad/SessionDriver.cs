@@ -4,7 +4,12 @@ using AgentOS.Voice.Simulator.Relay;
 namespace AgentOS.Voice.Bench.RelayLoad;
 
 /// <summary>A turn as the load tool measured it, in absolute Stopwatch timestamps where it matters.</summary>
-internal sealed record TurnSample(string Tag, bool Counted, bool Interrupt, long PromptSentAt, long? FirstTokenAt, long? InterruptSentAt, int StaleTokens, double? StaleLatenessMs, bool Completed);
+/// <remarks>
+/// With a talking caller, <see cref="PromptSentAt"/> is the final prompt's, <see cref="LastWordAt"/> the last partial's
+/// (its words complete), and <see cref="Misheard"/> says the final's words differed from it.
+/// </remarks>
+internal sealed record TurnSample(string Tag, bool Counted, bool Interrupt, long PromptSentAt, long? FirstTokenAt, long? InterruptSentAt, int StaleTokens, double? StaleLatenessMs, bool Completed,
+    long? LastWordAt = null, bool Misheard = false);
 
 /// <summary>
 /// One caller: a signed ConversationRelay session that starts a turn every interval (prompt → answer, then a DTMF key;
@@ -18,6 +23,8 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
     private readonly List<double> _sendLatenessMs = [];
     private readonly List<double> _promptToWireMs = [];
     private readonly object _gate = new();
+    // A talking caller's pace: the phone simulator's speech rate and partial interval, this run's endpointing.
+    private readonly CallerScript _pace = new() { EndpointingDelay = TimeSpan.FromMilliseconds(options.EndpointingMs) };
     private int _tokens;
     private TaskCompletionSource _enoughTokens = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _answerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,9 +81,14 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
                 _answerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            var sentAt = Stopwatch.GetTimestamp();
-            _sendLatenessMs.Add(Stopwatch.GetElapsedTime(due, sentAt).TotalMilliseconds);
-            var turn = await caller.SendPromptAsync($"[{tag}] What are your opening hours?", cancellationToken);
+            var startedAt = Stopwatch.GetTimestamp();
+            _sendLatenessMs.Add(Stopwatch.GetElapsedTime(due, startedAt).TotalMilliseconds);
+            var text = $"[{tag}] What are your opening hours?";
+            var misheard = options.Preemptive is not null && options.MisheardEvery > 0 && k % options.MisheardEvery == options.MisheardEvery - 1;
+            TimeSpan? lastWordAt = options.Preemptive is null ? null : await caller.SpeakPartialsAsync(text, _pace, cancellationToken);
+            var sentAt = lastWordAt is null ? startedAt : Stopwatch.GetTimestamp();
+            // The tag stays in a misheard final, so the fake's streams for the turn, speculative and retried, share it.
+            var turn = await caller.SendPromptAsync(misheard ? $"[{tag}] What are your opening powers?" : text, lastWordAt, cancellationToken);
             // The caller's times count from its connection; its origin converts them to absolute ticks. The turn is
             // timed from the prompt handed to the socket: writing its JSON is the load tool's work, not RelayHost's.
             var origin = caller.ClockOrigin;
@@ -109,8 +121,9 @@ internal sealed class SessionDriver(int index, LoadOptions options, string url, 
                 Errors.Add($"{tag}: no {(interrupt ? $"{options.InterruptAfterTokens} tokens" : "complete answer")} within {answerTimeout.TotalSeconds:F0} s");
             }
 
-            var counted = sentAt >= warmupEnd;
-            _turns.Add(new TurnSample(tag, counted, interrupt, promptAt, origin + Ticks(turn.FirstTokenAt), interruptAt, 0, null, false));
+            var counted = startedAt >= warmupEnd;
+            _turns.Add(new TurnSample(tag, counted, interrupt, promptAt, origin + Ticks(turn.FirstTokenAt), interruptAt, 0, null, false,
+                origin + Ticks(lastWordAt), misheard));
         }
     }
 

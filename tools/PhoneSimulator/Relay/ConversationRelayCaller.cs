@@ -94,7 +94,11 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     public Task<CallerTurn> SendPromptAsync(string text, CancellationToken cancellationToken = default) =>
         SendPromptAsync(text, lastWordAt: null, cancellationToken);
 
-    private Task<CallerTurn> SendPromptAsync(string text, TimeSpan? lastWordAt, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Sends a final prompt whose words the caller finished saying at <paramref name="lastWordAt"/> (the caller's clock,
+    /// as <see cref="SendPartialAsync"/> returns it) and starts a new turn; does not wait for the answer.
+    /// </summary>
+    public Task<CallerTurn> SendPromptAsync(string text, TimeSpan? lastWordAt, CancellationToken cancellationToken) =>
         StartTurnAsync(new CallerTurn(text, Now) { LastWordAt = lastWordAt }, "prompt", writer =>
         {
             writer.WriteString("voicePrompt", text);
@@ -106,25 +110,19 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     public bool PartialPrompts { get; set; }
 
     /// <summary>
-    /// Speaks <paramref name="text"/> as a talking caller does with partial prompts on: the words so far every
-    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/> (the last partial holds
-    /// all of them), then, after <see cref="CallerScript.EndpointingDelay"/>, the final prompt with <paramref name="heard"/>
-    /// (or the same words). Real time, as the agent listens on a live socket.
+    /// The words of <see cref="SpeakAsync"/> before its final prompt: partials every
+    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/>, then the
+    /// <see cref="CallerScript.EndpointingDelay"/>. Returns when the last partial (all the words) went out, on the
+    /// caller's clock, for the final's <see cref="SendPromptAsync(string, TimeSpan?, CancellationToken)"/>.
     /// </summary>
-    public async Task<CallerTurn> SpeakAsync(string text, string? heard, CallerScript pace, CancellationToken cancellationToken = default)
+    public async Task<TimeSpan> SpeakPartialsAsync(string text, CallerScript pace, CancellationToken cancellationToken = default)
     {
         // About six characters a word, its space included.
         var charactersPerInterval = Math.Max(1, (int)Math.Round(pace.WordsPerMinute * 6 / 60.0 * pace.PartialInterval.TotalSeconds));
-        var lastWordAt = Now;
+        TimeSpan lastWordAt;
         for (var length = Math.Min(charactersPerInterval, text.Length); ; length = Math.Min(length + charactersPerInterval, text.Length))
         {
-            await SendAsync("prompt", writer =>
-            {
-                writer.WriteString("voicePrompt", text[..length]);
-                writer.WriteString("lang", "en-US");
-                writer.WriteBoolean("last", false);
-            }, cancellationToken);
-            lastWordAt = Now;
+            lastWordAt = await SendPartialAsync(text[..length], cancellationToken);
             if (length == text.Length)
             {
                 break;
@@ -134,6 +132,30 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }
 
         await Task.Delay(pace.EndpointingDelay, cancellationToken);
+        return lastWordAt;
+    }
+
+    /// <summary>
+    /// Sends a partial prompt (<c>last:false</c>): the words heard so far, no new turn. Returns when it was handed to the
+    /// socket, on the caller's clock (<see cref="CallerTurn.PromptSentAt"/>'s).
+    /// </summary>
+    public Task<TimeSpan> SendPartialAsync(string text, CancellationToken cancellationToken = default) =>
+        SendAsync("prompt", writer =>
+        {
+            writer.WriteString("voicePrompt", text);
+            writer.WriteString("lang", "en-US");
+            writer.WriteBoolean("last", false);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Speaks <paramref name="text"/> as a talking caller does with partial prompts on: the words so far every
+    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/> (the last partial holds
+    /// all of them), then, after <see cref="CallerScript.EndpointingDelay"/>, the final prompt with <paramref name="heard"/>
+    /// (or the same words). Real time, as the agent listens on a live socket.
+    /// </summary>
+    public async Task<CallerTurn> SpeakAsync(string text, string? heard, CallerScript pace, CancellationToken cancellationToken = default)
+    {
+        var lastWordAt = await SpeakPartialsAsync(text, pace, cancellationToken);
         await SendPromptAsync(heard ?? text, lastWordAt, cancellationToken);
         var turn = Volatile.Read(ref _current)!;
         await turn.Done.Task.WaitAsync(cancellationToken);
