@@ -11,6 +11,9 @@ internal sealed partial class LoadRun(string root, LoadOptions options)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+    /// <summary>The finished run's result, as written to its file.</summary>
+    public JsonObject? Report { get; private set; }
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         await using var stack = new BenchStack();
@@ -70,6 +73,7 @@ internal sealed partial class LoadRun(string root, LoadOptions options)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"result: {Path.GetRelativePath(root, path)}");
+        Report = report;
         return 0;
     }
 

@@ -84,16 +84,29 @@ root.SetAction(async (parse, cancellationToken) =>
 
     // "both" runs the feature off, then on, each on a fresh stack, so neither run inherits the other's warm processes.
     bool?[] runs = mode switch { null => [null], "on" => [true], "off" => [false], _ => [false, true] };
+    var reports = new List<System.Text.Json.Nodes.JsonObject>();
     foreach (var run in runs)
     {
         var runOutput = options.Output is { } path && runs.Length > 1
             ? Path.Combine(Path.GetDirectoryName(path) ?? "", $"{Path.GetFileNameWithoutExtension(path)}-preemptive-{(run == true ? "on" : "off")}{Path.GetExtension(path)}")
             : options.Output;
-        var code = await new LoadRun(BenchProcesses.RepoRoot(), options with { Preemptive = run, Output = runOutput }).RunAsync(cancellationToken);
+        var load = new LoadRun(BenchProcesses.RepoRoot(), options with { Preemptive = run, Output = runOutput });
+        var code = await load.RunAsync(cancellationToken);
         if (code != 0)
         {
             return code;
         }
+
+        reports.Add(load.Report!);
+    }
+
+    if (reports.Count == 2)
+    {
+        // The issue's comparison: how much sooner the first token comes after the caller's last word, at what cost.
+        double? P50(System.Text.Json.Nodes.JsonObject r) => r["lastWordToFirstTokenMs"]?["p50"] is { } v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? v.GetValue<double>() : null;
+        Console.WriteLine($"\n== preemptive generation off → on: last word → first token p50 {P50(reports[0]):F1} → {P50(reports[1]):F1} ms " +
+                          $"({P50(reports[0]) - P50(reports[1]):F1} ms sooner); extra model requests with it on " +
+                          $"{reports[1]["speculation"]?["extraRequestsPercentOfTurns"]?.GetValue<double>():F1} % of turns ==");
     }
 
     return 0;
