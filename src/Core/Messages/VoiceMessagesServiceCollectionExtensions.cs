@@ -1,4 +1,5 @@
 using AgentOS.Voice.Agents;
+using AgentOS.Voice.Events;
 using AgentOS.Voice.Outcomes;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
@@ -31,7 +32,12 @@ public static class VoiceMessagesServiceCollectionExtensions
         services.AddAgents();
         services.AddQueueSender();
         services.AddOutcomeRequests(configuration);
-        services.TryAddSingleton<IVoiceMessageStore, TableVoiceMessageStore>();
+        services.TryAddSingleton<TableVoiceMessageStore>();
+        // With events on (the host called AddVoiceEvents and configured Web PubSub), every write publishes its message.* events.
+        services.TryAddSingleton<IVoiceMessageStore>(sp =>
+            sp.GetService<VoiceEventPublisher>() is { Enabled: true } publisher
+                ? new EventPublishingVoiceMessageStore(sp.GetRequiredService<TableVoiceMessageStore>(), publisher, sp.GetRequiredService<TimeProvider>())
+                : sp.GetRequiredService<TableVoiceMessageStore>());
         services.TryAddSingleton<PoisonedJobs>();
         services.TryAddSingleton<VoiceAudioContainer>();
         services.TryAddTransient<VoiceMessageAudio>();
