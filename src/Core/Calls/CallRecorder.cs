@@ -83,8 +83,9 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     private readonly TimeSpan _writeDelay;
     private readonly TimeProvider _time;
     private readonly Channel<QueuedRow>[] _lanes;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _writeNow = new();
     private Task _writers = Task.CompletedTask;
+    private TaskCompletionSource? _emptied;
     private int _waiting;
     private long _dropped;
 
@@ -110,16 +111,19 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>
-    /// Waits until every row taken so far is written or dropped, up to <paramref name="timeout"/>; the rows still
-    /// waiting then (0 when all were written).
+    /// Writes every row taken so far at once, without its WriteDelay, and waits until they are written or dropped, up
+    /// to <paramref name="timeout"/>; the rows still waiting then (0 when all were written).
     /// </summary>
     public async Task<int> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Rows already queued are written at once from here on; later ones still wait their WriteDelay.
-        var deadline = _time.GetUtcNow() + timeout;
-        while (Backlog > 0 && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        // Set before the backlog is read, so the write that empties it cannot be missed. It is a signal rather than
+        // polling on the clock: a clock that stands still (virtual time) must not hold a flush whose rows are written.
+        var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _emptied, emptied);
+        await _writeNow.CancelAsync();
+        if (Backlog > 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await emptied.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         return Backlog;
@@ -156,7 +160,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     /// <summary>Takes no more rows and waits, as long as the host allows, for the queued ones to be written.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        await _writeNow.CancelAsync();
         foreach (var lane in _lanes)
         {
             lane.Writer.TryComplete();
@@ -182,8 +186,8 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
             var wait = _writeDelay - _time.GetElapsedTime(queued.EnqueuedAt);
             if (wait > TimeSpan.Zero)
             {
-                // Stopping ends the wait: what is queued is written at once.
-                await Task.Delay(wait, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // A flush or stop ends the wait: what is queued is written at once.
+                await Task.Delay(wait, _time, _writeNow.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             await WriteAsync(queued.Row);
@@ -234,7 +238,10 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
         }
         finally
         {
-            Interlocked.Decrement(ref _waiting);
+            if (Interlocked.Decrement(ref _waiting) == 0)
+            {
+                Volatile.Read(ref _emptied)?.TrySetResult();
+            }
         }
     }
 

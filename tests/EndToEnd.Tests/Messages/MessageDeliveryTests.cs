@@ -1,3 +1,4 @@
+using System.Net;
 using AgentOS.Voice.Simulator;
 using AgentOS.Voice.Simulator.Calls;
 
@@ -104,17 +105,18 @@ public sealed class MessageDeliveryTests(MessagesFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task The_same_idempotency_key_gives_the_first_message_and_one_call()
+    public async Task The_same_idempotency_key_gives_the_first_message_and_one_call_and_other_words_get_409()
     {
         await App.CreateAgentAsync("reminders-idem", "+15550000006");
         var body = new { to = "+15551000006", text = "Your parcel arrives today.", idempotencyKey = "parcel-42" };
 
         var first = await App.SendAsync("reminders-idem", body);
         var second = await App.SendAsync("reminders-idem", body with { });
-        var third = await App.SendAsync("reminders-idem", new { to = "+15551000006", text = "Different words, same key.", idempotencyKey = "parcel-42" });
+        var refused = await App.SendAsync("reminders-idem",
+            new { to = "+15551000006", text = "Different words, same key.", idempotencyKey = "parcel-42" }, HttpStatusCode.Conflict);
 
         Assert.Equal(first.Id(), second.Id());
-        Assert.Equal(first.Id(), third.Id());
+        Assert.Contains("text", refused.GetRawText());
         var done = await App.WaitForStateAsync("reminders-idem", first.Id(), "completed");
         Assert.Equal("Your parcel arrives today.", done.String("text"));
         Assert.Single(Simulator.Calls, c => c.To == "+15551000006");
