@@ -44,6 +44,8 @@ public sealed class VoiceEventPublisherTests
         var ended = Assert.Single(toOther.GetProperty("data").EnumerateArray());
         Assert.Equal("agentos.voice.call.ended", ended.GetProperty("type").GetString());
         Assert.Equal(12.5, ended.GetProperty("data").GetProperty("durationSeconds").GetDouble());
+        // The call.c2 send has no watcher to wait on and may still be in flight.
+        await Eventually(() => harness.Sent == 4, "2 events sent to 2 groups each");
         Assert.Equal(["group:agent.a", "group:agent.b", "group:call.c1", "group:call.c2"],
             harness.StandIn.Sends.Select(s => s.Target).Order().ToArray());
     }
