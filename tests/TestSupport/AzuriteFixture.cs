@@ -15,9 +15,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 {
     private Process? _process;
 
-    public int BlobPort { get; } = FreePort.Next();
-    public int QueuePort { get; } = FreePort.Next();
-    public int TablePort { get; } = FreePort.Next();
+    public int BlobPort { get; private set; } = FreePort.Next();
+    public int QueuePort { get; private set; } = FreePort.Next();
+    public int TablePort { get; private set; } = FreePort.Next();
 
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -30,6 +30,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
+    // A port free when asked can be taken before node binds it (test projects run in parallel and every outgoing
+    // connection takes an ephemeral port), and then Azurite exits at once: it is started again on fresh ports.
+    private const int StartAttempts = 3;
+
     public static string AzuriteScript => Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
 
     public async Task InitializeAsync()
@@ -39,6 +43,29 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Azurite is not installed ({AzuriteScript} is missing): run `npm ci` in {RepoPaths.Root}.");
         }
 
+        var deadline = DateTime.UtcNow.Add(StartTimeout);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (listening, failedPort, exited) = await StartOnceAsync(deadline);
+            if (listening)
+            {
+                return;
+            }
+
+            // A fixture whose start failed is not disposed (three such nodes outlived a run): stop it here.
+            await DisposeAsync();
+            if (!exited || attempt == StartAttempts)
+            {
+                throw new InvalidOperationException(
+                    $"Azurite did not listen on port {failedPort} within {StartTimeout.TotalSeconds:0} s (exited: {exited}; attempt {attempt} of {StartAttempts}).");
+            }
+
+            (BlobPort, QueuePort, TablePort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        }
+    }
+
+    private async Task<(bool Listening, int FailedPort, bool Exited)> StartOnceAsync(DateTime deadline)
+    {
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardOutput = true,
@@ -62,22 +89,20 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.BeginErrorReadLine();
 
         // Generous: on a busy 2-core machine (parallel builds) node alone can take tens of seconds to start Azurite.
-        var deadline = DateTime.UtcNow.Add(StartTimeout);
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
             while (!await CanConnect(port))
             {
                 if (_process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    // A fixture whose start failed is not disposed (three such nodes outlived a run): stop it here.
-                    var exited = _process.HasExited;
-                    await DisposeAsync();
-                    throw new InvalidOperationException($"Azurite did not listen on port {port} within {StartTimeout.TotalSeconds:0} s (exited: {exited}).");
+                    return (false, port, _process.HasExited);
                 }
 
                 await Task.Delay(100);
             }
         }
+
+        return (true, 0, false);
     }
 
     /// <summary>SIGSTOP: the kernel still accepts connections and nothing answers, as a hung storage account.</summary>
