@@ -5,7 +5,7 @@ namespace AgentOS.Voice.Events;
 /// <summary><c>call.started</c>: the relay session opened (the call is connected to the agent).</summary>
 public sealed record CallStartedData(string Direction, string From, string To, string CallSid);
 
-/// <summary><c>call.ringing</c> / <c>call.answered</c>: Twilio's call status, from its status callback.</summary>
+/// <summary><c>call.ringing</c> / <c>call.answered</c>: Twilio's call status, from its status callback or (inbound calls) the incoming-call webhook.</summary>
 public sealed record CallStatusData(string CallSid, string Direction, string Status, string? AnsweredBy = null);
 
 /// <summary><c>call.turn.caller</c>: what the caller said (final transcript).</summary>

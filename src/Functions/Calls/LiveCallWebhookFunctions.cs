@@ -39,10 +39,13 @@ public sealed partial class LiveCallWebhookFunctions(
             return refused;
         }
 
+        // Twilio asks for our TwiML while the call rings (CallStatus=ringing); it answers by running what we return.
+        var ringingAt = time.GetUtcNow();
         var voice = await TwilioWebhook.ReadAsync(request);
         var (agent, storageOut) = await storage.GetAgentAsync(agentId, cancellationToken);
         if (agent is not { Enabled: true })
         {
+            // No events: the call is not the agent's (no record, no relay session, nothing would end it in a live view).
             LogUnavailable(logger, agentId, Why(agent, storageOut), voice.CallSid);
             return twiml.Unavailable(agent).ToHttpResult();
         }
@@ -58,7 +61,9 @@ public sealed partial class LiveCallWebhookFunctions(
             From = voice.From ?? string.Empty,
             To = voice.To ?? string.Empty,
         });
-        return twiml.Connect(agent, callId, context: null, attempt: 1).ToHttpResult();
+        var connect = twiml.Connect(agent, callId, context: null, attempt: 1);
+        PublishInbound(agent.Id, callId, voice, ringingAt);
+        return connect.ToHttpResult();
     }
 
     [Function("LiveCallOutbound")]
@@ -201,6 +206,29 @@ public sealed partial class LiveCallWebhookFunctions(
             events.Publish(VoiceEvent.ForCall(type, agentId, callId, time.GetUtcNow(),
                 new CallStatusData(voice.CallSid ?? "", voice.Direction ?? "", voice.CallStatus!, voice.AnsweredBy)));
         }
+    }
+
+    /// <summary>
+    /// An inbound call taken by the agent: ringing as the incoming-call webhook reported it, then answered as we hand
+    /// Twilio the TwiML that answers it. We did not place the call, so no create-call request of ours asked for status
+    /// callbacks of either.
+    /// </summary>
+    private void PublishInbound(string agentId, string callId, TwilioVoiceRequest voice, DateTimeOffset ringingAt)
+    {
+        if (!events.Enabled)
+        {
+            return;
+        }
+
+        var sid = voice.CallSid ?? "";
+        var direction = voice.Direction ?? "inbound";
+        if (voice.CallStatus == "ringing")
+        {
+            events.Publish(VoiceEvent.ForCall(VoiceEventTypes.CallRinging, agentId, callId, ringingAt, new CallStatusData(sid, direction, "ringing")));
+        }
+
+        // "in-progress" is the status Twilio gives the call once it runs our TwiML.
+        events.Publish(VoiceEvent.ForCall(VoiceEventTypes.CallAnswered, agentId, callId, time.GetUtcNow(), new CallStatusData(sid, direction, "in-progress")));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallSid} to agent {AgentId} refused with an apology: {Why}")]
