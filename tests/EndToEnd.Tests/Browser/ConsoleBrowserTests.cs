@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentOS.Voice.EndToEnd.Tests.LocalRun;
 using AgentOS.Voice.TestSupport;
@@ -8,7 +11,8 @@ namespace AgentOS.Voice.EndToEnd.Tests.Browser;
 /// <summary>
 /// The console in Debian's Chromium (Playwright, no browser download) against a whole local run: the dev runner's
 /// Azurite, Web PubSub stand-in, Functions app, RelayHost and phone simulator as real processes. Screenshots of each screen go to
-/// TestResults/console-screens (not committed).
+/// TestResults/console-screens (not committed). Voice messages sent through the API meanwhile are followed in the live
+/// view.
 /// </summary>
 public sealed class ConsoleBrowserTests : IAsyncLifetime
 {
@@ -102,6 +106,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Expect(liveCall.Locator(".turn.caller").First).ToHaveTextAsync(new Regex("hello there"));
         await Expect(liveCall.Locator(".turn.agent", new() { HasText = "Hello from the Playwright desk" })).ToHaveCountAsync(1);
         await Expect(liveCall.Locator(".turn.agent.streaming")).ToHaveTextAsync(new Regex("Once upon"));
+        await Expect(liveCall.Locator(".title-row .badge")).ToHaveTextAsync("in progress");
         await ShotAsync(live, "3-live-streaming");
         await page.ClickAsync("#interrupt");
         await Expect(page.Locator("#phone-transcript .turn.agent.interrupted")).ToHaveCountAsync(1);
@@ -117,6 +122,27 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Expect(liveCall.Locator(".turn.key")).ToContainTextAsync("pressed 0");
         await Expect(liveCall.Locator(".turn.handoff")).ToHaveCountAsync(1);
         await Expect(liveCall.Locator(".title-row .badge")).ToHaveTextAsync("ended: handed-off");
+
+        // Voice messages sent through the API show up in the same view, newest first, each row following its states
+        // (message.* events on the same connection) until it is delivered by the phone simulator.
+        using var http = new HttpClient { BaseAddress = new Uri(_run.FunctionsUrl) };
+        http.DefaultRequestHeaders.Add("x-api-key", ApiKey);
+        var first = await SendMessageAsync(http, "+15550000456", "Your table is ready.");
+        var firstRow = live.Locator($"#live-messages li[data-message-id='{first}']");
+        await Expect(firstRow).ToBeVisibleAsync();
+        var second = await SendMessageAsync(http, "+15550000457", "Your order has shipped.");
+        var rows = live.Locator("#live-messages li.live-message");
+        await Expect(rows.Nth(0)).ToHaveAttributeAsync("data-message-id", second);
+        await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-message-id", first);
+        foreach (var (id, to) in new[] { (first, "+15550000456"), (second, "+15550000457") })
+        {
+            var message = live.Locator($"#live-messages li[data-message-id='{id}']");
+            await Expect(message).ToHaveAttributeAsync("data-state", "completed", new() { Timeout = 90_000 });
+            await Expect(message.Locator(".badge")).ToHaveTextAsync("completed");
+            await Expect(message.Locator("a")).ToHaveTextAsync($"To {to}");
+            await Expect(message.Locator(".steps")).ToHaveTextAsync(new Regex("^queued.*rendered.*calling.*answered.*completed"));
+        }
+
         await ShotAsync(live, "6-live-ended");
         await live.CloseAsync();
 
@@ -138,6 +164,14 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Expect(page.Locator($"[data-agent-id={AgentId}]")).ToBeVisibleAsync();
         await ShotAsync(page, "9-agents-phone");
         Assert.Empty(errors);
+    }
+
+    /// <summary>Sends a voice message from the test's agent and returns its id.</summary>
+    private static async Task<string> SendMessageAsync(HttpClient http, string to, string text)
+    {
+        using var sent = await http.PostAsJsonAsync($"/api/agents/{AgentId}/messages", new { to, text });
+        Assert.True(sent.StatusCode == HttpStatusCode.Accepted, await sent.Content.ReadAsStringAsync());
+        return (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -49,7 +49,7 @@ export async function historyScreen(agentId) {
       })));
 }
 
-function stateKind(state) {
+export function stateKind(state) {
   return { completed: 'ok', failed: 'bad', busy: 'warn', 'no-answer': 'warn', canceled: 'warn', 'in-progress': 'live' }[state] ?? '';
 }
 

@@ -1,9 +1,10 @@
-// Live calls: the agent's calls in progress, fed by Web PubSub. negotiate gives a client URL whose token may join only
-// this agent's group; the socket speaks json.webpubsub.azure.v1 (a "connected" system event, then joinGroup, then
-// "message" events whose data is one CloudEvent or an array of them, docs/events.md).
+// Live: the agent's calls in progress and its voice messages, fed by Web PubSub. negotiate gives a client URL whose
+// token may join only this agent's group; the socket speaks json.webpubsub.azure.v1 (a "connected" system event, then
+// joinGroup, then "message" events whose data is one CloudEvent or an array of them, docs/events.md).
 import { h, show, errorBox, badge, formatTime } from './dom.js';
 import { api, enc } from './api.js';
 import { agentPicker } from './history.js';
+import { LiveMessages } from './live-messages.js';
 
 const T = 'agentos.voice.call.';
 
@@ -12,29 +13,39 @@ export async function liveScreen(agentId) {
   try {
     picker = await agentPicker(agentId, (id) => { location.hash = `#/live/${enc(id)}`; });
   } catch (e) {
-    show(h('h1', {}, 'Live calls'), errorBox(e));
+    show(h('h1', {}, 'Live'), errorBox(e));
     return null;
   }
 
   if (!agentId) {
-    show(h('h1', {}, 'Live calls'), picker, h('p', { class: 'empty' }, 'Choose an agent to watch its calls as they happen.'));
+    show(h('h1', {}, 'Live'), picker, h('p', { class: 'empty' }, 'Choose an agent to watch its calls and messages as they happen.'));
     return null;
   }
 
   const connection = h('p', { class: 'status', role: 'status', id: 'live-status' }, 'Connecting…');
   const calls = h('div', { class: 'live-calls', 'aria-live': 'polite' });
   const empty = h('p', { class: 'empty' }, 'No calls in progress. New calls appear here as they start.');
-  show(h('h1', {}, 'Live calls'), picker, connection, empty, calls);
+  const messages = h('ul', { class: 'rows', id: 'live-messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
+  const noMessages = h('p', { class: 'empty' }, 'No messages yet. Messages appear here as they are sent.');
+  show(h('h1', {}, 'Live'), picker, connection,
+    h('div', { class: 'live-layout' },
+      h('section', { 'aria-label': 'Calls in progress' }, h('h2', {}, 'Calls'), empty, calls),
+      h('section', { class: 'card', 'aria-label': 'Recent messages' }, h('h2', {}, 'Messages'), noMessages, messages)));
 
-  const view = new LiveCalls(agentId, calls, empty);
+  const callsView = new LiveCalls(agentId, calls, empty);
+  const messagesView = new LiveMessages(agentId, messages, noMessages);
   try {
-    const page = await api(`/api/agents/${enc(agentId)}/calls?state=InProgress&limit=20`);
-    for (const c of page.items.reverse()) view.card(c.callId, c);
+    const [inProgress, recent] = await Promise.all([
+      api(`/api/agents/${enc(agentId)}/calls?state=InProgress&limit=20`),
+      api(`/api/agents/${enc(agentId)}/messages?limit=10`),
+    ]);
+    for (const c of inProgress.items.reverse()) callsView.card(c.callId, c);
+    for (const m of recent.items.reverse()) messagesView.known(m);
   } catch (e) {
     connection.replaceChildren(errorBox(e));
   }
 
-  return connect(agentId, view, connection);
+  return connect(agentId, { apply: (ev) => { callsView.apply(ev); messagesView.apply(ev); } }, connection);
 }
 
 /** Opens the socket and keeps it open (reconnecting with backoff) until the returned function is called. */
@@ -113,7 +124,7 @@ export class LiveCalls {
       h('p', { class: 'muted' }, call ? `Started ${formatTime(call.startedAt)} · ` : '',
         h('a', { href: `#/calls/${enc(this.agentId)}/${enc(callId)}` }, 'Record')),
       transcript);
-    card = { el, state, transcript, title, agentTurns: new Map() };
+    card = { el, state, transcript, title, agentTurns: new Map(), answered: false, ended: false };
     this.cards.set(callId, card);
     this.container.prepend(el);
     if (this.empty) this.empty.hidden = true;
@@ -125,7 +136,17 @@ export class LiveCalls {
     const d = ev.data ?? {};
     const card = this.card(ev.callid);
     switch (ev.type.slice(T.length)) {
+      case 'ringing':
+        // A status callback may arrive late; ringing never replaces a later state.
+        if (!card.answered && !card.ended) this.setState(card, badge('ringing', 'warn'));
+        break;
+      case 'answered':
+        card.answered = true;
+        if (!card.ended) this.setState(card, badge('in progress', 'live'));
+        break;
       case 'started':
+        card.answered = true;
+        if (!card.ended) this.setState(card, badge('in progress', 'live'));
         card.title.textContent = `${d.direction === 'outbound' ? 'To' : 'From'} ${d.direction === 'outbound' ? d.to : d.from}`;
         break;
       case 'turn.caller':
@@ -166,12 +187,18 @@ export class LiveCalls {
         break;
       }
       case 'ended':
-        card.state.replaceWith(card.state = badge(`ended: ${d.reason}`, ''));
+        this.setState(card, badge(`ended: ${d.reason}`, ''));
+        card.ended = true;
         card.el.classList.add('ended');
         break;
       default:
         break;
     }
+  }
+
+  setState(card, state) {
+    card.state.replaceWith(state);
+    card.state = state;
   }
 
   agentTurn(card, key) {
