@@ -84,6 +84,7 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     private readonly TimeProvider _time;
     private readonly Channel<QueuedRow>[] _lanes;
     private readonly CancellationTokenSource _writeNow = new();
+    private readonly Lock _flushGate = new();
     private Task _writers = Task.CompletedTask;
     private TaskCompletionSource? _emptied;
     private int _waiting;
@@ -118,8 +119,16 @@ public sealed partial class BackgroundCallRecorder : IHostedService, ICallRecord
     {
         // Set before the backlog is read, so the write that empties it cannot be missed. It is a signal rather than
         // polling on the clock: a clock that stands still (virtual time) must not hold a flush whose rows are written.
-        var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _emptied, emptied);
+        TaskCompletionSource emptied;
+        lock (_flushGate)
+        {
+            // Flushes that overlap (a host stopped twice at once) share one signal: replacing it would leave the
+            // earlier flush waiting for a signal nobody sends.
+            emptied = _emptied is { Task.IsCompleted: false } pending
+                ? pending
+                : _emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
         await _writeNow.CancelAsync();
         if (Backlog > 0)
         {
