@@ -8,7 +8,6 @@ using Azure.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OpenAI;
 using AnthropicClientOptions = Anthropic.Core.ClientOptions;
 
 namespace AgentOS.Voice.Llm;
@@ -35,7 +34,6 @@ public sealed class LlmClientProvider : ILlmClientProvider
     private readonly TokenCredential _azureCredential;
     private readonly ConcurrentDictionary<ClientKey, IChatClient> _clients = new();
     private readonly Lazy<AzureOpenAIClient> _azureOpenAI;
-    private readonly Lazy<OpenAIClient> _openAI;
     private readonly Lazy<AnthropicClient> _anthropic;
 
     public LlmClientProvider(
@@ -47,7 +45,6 @@ public sealed class LlmClientProvider : ILlmClientProvider
         _time = timeProvider;
         _azureCredential = azureCredential;
         _azureOpenAI = new(CreateAzureOpenAI);
-        _openAI = new(CreateOpenAI);
         _anthropic = new(CreateAnthropic);
     }
 
@@ -87,7 +84,6 @@ public sealed class LlmClientProvider : ILlmClientProvider
 
     private IChatClient Create(ClientKey key) => key.Provider switch
     {
-        LlmProviders.OpenAI when _options.OpenAI.UsesSdk => _openAI.Value.GetChatClient(key.Model).AsIChatClient(),
         LlmProviders.OpenAI => new OpenAIChatClient(_httpClientFactory.CreateClient(HttpClientName), new OpenAIChatClientOptions
         {
             BaseUrl = new Uri(_options.OpenAI.BaseUrl),
@@ -109,14 +105,6 @@ public sealed class LlmClientProvider : ILlmClientProvider
         return string.IsNullOrWhiteSpace(o.ApiKey)
             ? new AzureOpenAIClient(new Uri(o.Endpoint!), _azureCredential, clientOptions)
             : new AzureOpenAIClient(new Uri(o.Endpoint!), new ApiKeyCredential(o.ApiKey), clientOptions);
-    }
-
-    private OpenAIClient CreateOpenAI()
-    {
-        var o = _options.OpenAI;
-        var clientOptions = new OpenAIClientOptions { Endpoint = new Uri(o.BaseUrl), OrganizationId = o.Organization };
-        ConfigurePipeline(clientOptions);
-        return new OpenAIClient(new ApiKeyCredential(o.ApiKey!), clientOptions);
     }
 
     private AnthropicClient CreateAnthropic()

@@ -34,17 +34,6 @@ public sealed class OpenAILlmOptions
 
     public string? Organization { get; set; }
 
-    /// <summary>
-    /// Which client speaks to it while the two are compared side by side (issue 20): <c>own</c>, our
-    /// <see cref="OpenAIChatClient"/>, or <c>sdk</c>, the OpenAI SDK through Microsoft.Extensions.AI.
-    /// </summary>
-    public string Client { get; set; } = OwnClient;
-
-    public const string OwnClient = "own";
-    public const string SdkClient = "sdk";
-
-    internal bool UsesSdk => string.Equals(Client, SdkClient, StringComparison.OrdinalIgnoreCase);
-
     internal bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
 }
 
@@ -101,11 +90,6 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
         if (options.OpenAI.IsConfigured)
         {
             RequireHttpUrl(options.OpenAI.BaseUrl, "Llm:OpenAI:BaseUrl", errors);
-        }
-
-        if (!string.Equals(options.OpenAI.Client, OpenAILlmOptions.OwnClient, StringComparison.OrdinalIgnoreCase) && !options.OpenAI.UsesSdk)
-        {
-            errors.Add($"Llm:OpenAI:Client must be '{OpenAILlmOptions.OwnClient}' or '{OpenAILlmOptions.SdkClient}'; got '{options.OpenAI.Client}'.");
         }
 
         if (options.AzureOpenAI.IsConfigured)
