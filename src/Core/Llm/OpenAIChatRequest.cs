@@ -54,6 +54,7 @@ internal static class OpenAIChatRequest
             }
 
             WriteTools(json, options);
+            WriteResponseFormat(json, options?.ResponseFormat);
             json.WriteBoolean("stream", true);
             // The usage chunk is how a call's token counts reach its record.
             json.WriteStartObject("stream_options");
@@ -63,6 +64,41 @@ internal static class OpenAIChatRequest
         }
 
         return body.ToArray();
+    }
+
+    /// <summary>
+    /// A call's outcome is asked for as JSON against its schema; without <c>response_format</c> the model is free to
+    /// answer in prose, which the summary cannot be read from. Not strict: strict mode accepts only schemas that require
+    /// every property and forbid others, which an agent's outcome schema need not do.
+    /// </summary>
+    private static void WriteResponseFormat(Utf8JsonWriter json, ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson jsonFormat)
+        {
+            return;
+        }
+
+        json.WriteStartObject("response_format");
+        if (jsonFormat.Schema is not { } schema)
+        {
+            json.WriteString("type", "json_object");
+        }
+        else
+        {
+            json.WriteString("type", "json_schema");
+            json.WriteStartObject("json_schema");
+            json.WriteString("name", jsonFormat.SchemaName ?? "json_schema");
+            if (!string.IsNullOrEmpty(jsonFormat.SchemaDescription))
+            {
+                json.WriteString("description", jsonFormat.SchemaDescription);
+            }
+
+            json.WritePropertyName("schema");
+            schema.WriteTo(json);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteMessage(Utf8JsonWriter json, ChatMessage message)

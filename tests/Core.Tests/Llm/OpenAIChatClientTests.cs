@@ -60,6 +60,39 @@ public class OpenAIChatClientTests
     }
 
     [Fact]
+    public async Task A_json_schema_response_format_is_sent_as_openais_response_format()
+    {
+        await using var fake = await FakeLlmServer.StartAsync((ctx, _) => OpenAIStreamingTests.StreamTextAsync(ctx, Model, ["{\"summary\":\"Booked.\"}"]));
+        var client = OpenAI(fake, out var services);
+        await using var _ = services;
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"summary":{"type":"string"}},"required":["summary"]}""").RootElement;
+
+        var response = await client.GetResponseAsync(LlmTestServices.Conversation("Summarise the call."),
+            new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "call_outcome", "Summary of a call.") });
+
+        Assert.Equal("""{"summary":"Booked."}""", response.Text);
+        var format = Assert.Single(fake.Requests).Json.GetProperty("response_format");
+        Assert.Equal("json_schema", format.GetProperty("type").GetString());
+        var sent = format.GetProperty("json_schema");
+        Assert.Equal("call_outcome", sent.GetProperty("name").GetString());
+        Assert.Equal("Summary of a call.", sent.GetProperty("description").GetString());
+        Assert.Equal(["summary"], sent.GetProperty("schema").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(sent.TryGetProperty("strict", out var _));
+    }
+
+    [Fact]
+    public async Task Without_a_response_format_none_is_sent()
+    {
+        await using var fake = await FakeLlmServer.StartAsync((ctx, _) => OpenAIStreamingTests.StreamTextAsync(ctx, Model, ["Hi."]));
+        var client = OpenAI(fake, out var services);
+        await using var _ = services;
+
+        await client.GetResponseAsync(LlmTestServices.Conversation("Hello"), new ChatOptions { ResponseFormat = ChatResponseFormat.Text });
+
+        Assert.False(Assert.Single(fake.Requests).Json.TryGetProperty("response_format", out var _));
+    }
+
+    [Fact]
     public async Task The_usage_chunk_arrives_as_usage_and_the_answer_keeps_the_providers_id_model_and_finish_reason()
     {
         await using var fake = await FakeLlmServer.StartAsync(async (ctx, _) =>
