@@ -92,7 +92,7 @@ public sealed class LlmClientProvider : ILlmClientProvider
             Model = key.Model,
             NetworkTimeout = _options.RequestTimeout,
         }),
-        LlmProviders.AzureOpenAI => _azureOpenAI.Value.GetChatClient(key.Model).AsIChatClient(),
+        LlmProviders.AzureOpenAI => new WholeAnswerChatClient(_azureOpenAI.Value.GetChatClient(key.Model).AsIChatClient()),
         LlmProviders.Anthropic => _anthropic.Value.AsIChatClient(key.Model, key.MaxOutputTokens),
         _ => throw new InvalidOperationException($"No client factory for provider '{key.Provider}'."),
     };

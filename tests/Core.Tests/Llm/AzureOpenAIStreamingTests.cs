@@ -64,6 +64,40 @@ public class AzureOpenAIStreamingTests
         Assert.Contains("https://cognitiveservices.azure.com/.default", Assert.Single(identity.Scopes.Distinct()));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("""{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}""")]
+    public async Task An_answer_that_stops_without_a_finish_reason_is_an_error_not_a_short_answer(string? errorEvent)
+    {
+        await using var fake = await FakeLlmServer.StartAsync(async (ctx, _) =>
+        {
+            await FakeLlmServer.BeginEventStreamAsync(ctx);
+            await FakeLlmServer.SendEventAsync(ctx, OpenAIStreamingTests.Chunk("gpt-4o", """{"role":"assistant","content":"We are open Mon"}"""));
+            if (errorEvent is not null)
+            {
+                await FakeLlmServer.SendEventAsync(ctx, errorEvent);
+            }
+        });
+        await using var services = LlmTestServices.Build(new Dictionary<string, string?>
+        {
+            ["Llm:AzureOpenAI:Endpoint"] = fake.BaseUrl,
+            ["Llm:AzureOpenAI:ApiKey"] = "azure-test-key",
+        });
+        var client = services.GetRequiredService<ILlmClientProvider>().GetClient(LlmTestServices.Agent(LlmProviders.AzureOpenAI, "voice-deployment"));
+
+        var heard = "";
+        var error = await Assert.ThrowsAsync<LlmProviderException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(LlmTestServices.Conversation("Hours?")))
+            {
+                heard += update.Text;
+            }
+        });
+
+        Assert.Equal("We are open Mon", heard);
+        Assert.Contains("ended before the answer did", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class RecordingCredential(string token) : TokenCredential
     {
         public List<string> Scopes { get; } = [];
