@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Events;
-using AgentOS.Voice.Functions.Calls;
+using AgentOS.Voice.Calls;
 using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Functions.Messages;
 using AgentOS.Voice.Hosting;
@@ -40,8 +40,7 @@ public static class FunctionsApp
         services.AddVoiceEvents(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
         services.AddStorageRetryBuffer();
-        services.AddOptions<Hosting.WebhookStorageOptions>().Bind(configuration.GetSection(Hosting.WebhookStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Hosting.WebhookStorage>();
+        services.AddWebhookStorage(configuration);
         services.AddOptions<Console.ConsoleOptions>().Bind(configuration.GetSection(Console.ConsoleOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

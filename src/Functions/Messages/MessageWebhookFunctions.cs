@@ -1,5 +1,6 @@
 using AgentOS.Voice.Functions.Hosting;
 using AgentOS.Voice.Messages;
+using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Azure.Functions.Worker;
 using Twilio.TwiML;

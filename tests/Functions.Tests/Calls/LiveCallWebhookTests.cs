@@ -2,7 +2,6 @@ using System.Net;
 using System.Xml.Linq;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
-using AgentOS.Voice.Functions.Calls;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Simulator.Signing;
 using AgentOS.Voice.TestSupport;

@@ -133,7 +133,7 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
     public void The_local_settings_sample_lists_every_setting_of_the_core_and_the_functions_app()
     {
         var missing = SettingsSample.Missing(typeof(AgentOS.Voice.Storage.StorageOptions).Assembly)
-            .Concat(SettingsSample.Missing(typeof(AgentOS.Voice.Functions.Calls.LiveCallOptions).Assembly)).ToList();
+            .Concat(SettingsSample.Missing(typeof(AgentOS.Voice.Functions.FunctionsApp).Assembly)).ToList();
 
         Assert.True(missing.Count == 0, "local.settings.sample.json lacks:\n" + string.Join(",\n", missing));
     }

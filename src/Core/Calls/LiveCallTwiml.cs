@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgentOS.Voice.Agents;
-using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio;
@@ -11,7 +10,7 @@ using Twilio.TwiML;
 using Twilio.TwiML.Voice;
 using TwilioHttpMethod = Twilio.Http.HttpMethod;
 
-namespace AgentOS.Voice.Functions.Calls;
+namespace AgentOS.Voice.Calls;
 
 /// <summary>
 /// The TwiML of live calls and the public URLs in it. Every URL Twilio will call or sign is built from

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AgentOS.Voice.Functions.Calls;
+namespace AgentOS.Voice.Calls;
 
 /// <summary>How the Functions side answers live calls. Bound from the "LiveCalls" section.</summary>
 public sealed class LiveCallOptions

@@ -1,9 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using AgentOS.Voice.Agents;
-using AgentOS.Voice.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace AgentOS.Voice.Functions.Hosting;
+namespace AgentOS.Voice.Storage;
 
 /// <summary>"Webhooks" configuration: how long a Twilio webhook waits for storage before answering without it.</summary>
 public sealed class WebhookStorageOptions
@@ -88,4 +91,16 @@ public sealed partial class WebhookStorage(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage out: {What} deferred")]
     private partial void LogDeferring(Exception e, string what);
+}
+
+public static class WebhookStorageServiceCollectionExtensions
+{
+    /// <summary>"Webhooks" options (validated at start) and <see cref="WebhookStorage"/>; needs AddStorageRetryBuffer and AddAgents.</summary>
+    public static IServiceCollection AddWebhookStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookStorageOptions>().Bind(configuration.GetSection(WebhookStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WebhookStorage>();
+        return services;
+    }
 }

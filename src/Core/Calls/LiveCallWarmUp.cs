@@ -2,13 +2,13 @@ using System.Text;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Twilio.Twiml;
+using Microsoft.Extensions.Logging;
 
-namespace AgentOS.Voice.Functions.Calls;
+namespace AgentOS.Voice.Calls;
 
 /// <summary>
 /// Writes one ConversationRelay TwiML while the app starts, beside the agent store's warm-up, so the first incoming
-/// call does not also load and prepare the XML writer: in a start-up trace on the 2-core build machine the first call
-/// loaded System.Private.Xml 14 ms before its answer left (bench/README.md). Nothing is sent or stored.
+/// call does not also load and prepare the XML writer before its answer can leave. Nothing is sent or stored.
 /// </summary>
 public sealed partial class LiveCallWarmUp(LiveCallTwiml twiml, ILogger<LiveCallWarmUp> logger) : StartupWarmUp
 {

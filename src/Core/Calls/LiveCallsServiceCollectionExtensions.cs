@@ -1,14 +1,18 @@
 using AgentOS.Voice.Agents;
-using AgentOS.Voice.Calls;
+using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace AgentOS.Voice.Functions.Calls;
+namespace AgentOS.Voice.Calls;
 
 public static class LiveCallsServiceCollectionExtensions
 {
     /// <summary>
-    /// Live calls on the Functions side: "LiveCalls" options (validated at start), the Twilio client and signature
-    /// validator, agents and call stores, and the TwiML builder.
+    /// Live calls as the Functions app answers them: "LiveCalls" options (validated at start), the Twilio client,
+    /// agents and call stores, the TwiML builder, the call records and the service placing outbound calls. Needs
+    /// <see cref="WebhookStorageServiceCollectionExtensions.AddWebhookStorage"/>.
     /// Both public URLs are required here, because every TwiML and callback URL is built from them.
     /// </summary>
     public static IServiceCollection AddLiveCalls(this IServiceCollection services, IConfiguration configuration)
@@ -26,10 +30,12 @@ public static class LiveCallsServiceCollectionExtensions
         services.AddAgents();
         services.AddCalls();
         services.AddRelayTickets();
-        services.AddSingleton<LiveCallTwiml>();
-        services.AddSingleton<LiveCallWarmUp>();
+        services.TryAddSingleton<LiveCallTwiml>();
+        services.TryAddSingleton<LiveCallWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveCallWarmUp>());
-        services.AddSingleton<LiveCallRecords>();
+        services.TryAddSingleton<LiveCallRecords>();
+        services.TryAddSingleton<LiveCallWebhooks>();
+        services.TryAddSingleton<LiveCallService>();
         return services;
     }
 }

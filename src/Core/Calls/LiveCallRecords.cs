@@ -1,8 +1,8 @@
-using AgentOS.Voice.Calls;
-using AgentOS.Voice.Functions.Hosting;
+using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio.Webhooks;
+using Microsoft.Extensions.Logging;
 
-namespace AgentOS.Voice.Functions.Calls;
+namespace AgentOS.Voice.Calls;
 
 /// <summary>
 /// What the Functions side writes on a live call's record: its creation, why it ended (from Twilio's relay action)
