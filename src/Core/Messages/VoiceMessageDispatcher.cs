@@ -9,7 +9,7 @@ using Twilio.Rest.Api.V2010.Account;
 namespace AgentOS.Voice.Messages;
 
 /// <summary>
-/// Works one <c>voice-messages</c> job: makes sure the record exists, waits (re-queues) until it is due, renders or
+/// Works one <c>voice-messages</c> job: takes its record from <see cref="VoiceMessageIntake"/>, waits (re-queues) until it is due, renders or
 /// reuses the audio, claims the record with an ETag-conditional write and only then asks Twilio for the call. Delivering
 /// the same job twice, or two copies of it, places one call: whoever loses the claim stops, and a claim that never got
 /// its call SID is reported, not called again.
@@ -17,7 +17,7 @@ namespace AgentOS.Voice.Messages;
 public sealed partial class VoiceMessageDispatcher(
     IVoiceMessageStore store,
     PoisonedJobs poisoned,
-    IAgentStore agents,
+    VoiceMessageIntake intake,
     VoiceMessageAudio audio,
     VoiceMessageCallFactory calls,
     VoiceMessageQueue queue,
@@ -30,16 +30,8 @@ public sealed partial class VoiceMessageDispatcher(
     /// <exception cref="VoiceMessageRejectedException">The job can never be sent: hand it to <see cref="RejectAsync"/>.</exception>
     public async Task ProcessAsync(string messageText, CancellationToken cancellationToken)
     {
-        var job = VoiceMessageJob.Parse(messageText);
-        var errors = VoiceMessageValidator.ValidateJob(job, time.GetUtcNow(), options.Value);
-        if (errors.Count > 0)
-        {
-            throw new VoiceMessageRejectedException("Invalid voice message job: " + VoiceMessageValidator.Describe(errors));
-        }
-
-        var agent = await agents.GetAsync(job.AgentId!, cancellationToken)
-                    ?? throw new VoiceMessageRejectedException($"There is no agent '{job.AgentId}'.");
-        if (await EnsureRecordAsync(job, cancellationToken) is not { } message)
+        var (agent, received) = await intake.ReceiveAsync(VoiceMessageJob.Parse(messageText), cancellationToken);
+        if (received is not { } message)
         {
             return;
         }
@@ -148,57 +140,6 @@ public sealed partial class VoiceMessageDispatcher(
         RecordingPolicy.Always => true,
         _ => requested,
     };
-
-    /// <summary>The job's record, created when an outside producer enqueued it; null when the job reuses another's key.</summary>
-    private async Task<VoiceMessage?> EnsureRecordAsync(VoiceMessageJob job, CancellationToken cancellationToken)
-    {
-        var id = job.ResolveMessageId();
-        if (await store.GetAsync(job.AgentId!, id, cancellationToken) is { } existing)
-        {
-            return await RefuseIfConflictingAsync(job, existing, cancellationToken) ? null : existing;
-        }
-
-        // Enqueued by an outside producer: the record starts here. Two copies racing both end up with the first one's row.
-        var now = time.GetUtcNow();
-        var (message, created) = await store.AddAsync(new VoiceMessage
-        {
-            Id = id,
-            AgentId = job.AgentId!,
-            To = job.To!,
-            Text = job.Text!,
-            Voice = job.Voice,
-            SendAt = job.SendAt,
-            RecordRequested = job.Record ?? false,
-            IdempotencyKey = job.IdempotencyKey,
-            CreatedAt = now,
-        }.Transition(MessageState.Queued, now, "queued by a producer"), cancellationToken);
-        if (created)
-        {
-            logger.LogInformation("Message {MessageId} for agent {AgentId} created from its queue job", id, job.AgentId);
-            return message;
-        }
-
-        return await RefuseIfConflictingAsync(job, message, cancellationToken) ? null : message;
-    }
-
-    /// <summary>
-    /// A job whose id or idempotency key is already taken by a different message is not sent, and the refusal is
-    /// written into the kept message's history, where an operator looking for the missing message finds it.
-    /// </summary>
-    private async Task<bool> RefuseIfConflictingAsync(VoiceMessageJob job, VoiceMessage kept, CancellationToken cancellationToken)
-    {
-        var differences = job.DifferencesFrom(kept);
-        if (differences.Count == 0)
-        {
-            return false;
-        }
-
-        var detail = $"refused a second job with the same {(job.MessageId is null ? "idempotency key" : "message id")} and a different " +
-                     $"{string.Join(", ", differences)}; that job was not sent";
-        logger.LogError("Message {MessageId}: {Detail}", kept.Id, detail);
-        await store.UpdateAsync(kept.AgentId, kept.Id, m => m.Note(time.GetUtcNow(), detail), cancellationToken);
-        return true;
-    }
 
     /// <summary>Whether this worker should go on with the record; reports a claim that never got its call.</summary>
     private async Task<bool> IsForUsAsync(VoiceMessage message, CancellationToken cancellationToken)

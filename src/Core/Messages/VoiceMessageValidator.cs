@@ -55,19 +55,27 @@ public static class VoiceMessageValidator
             errors["voice"] = [$"Must be a voice name or id of 1 to {MaxVoiceLength} characters without control characters, or left out for the agent's voice."];
         }
 
-        if (job.MessageId is not null && !MessageIds.IsValid(job.MessageId))
+        return errors;
+    }
+
+    /// <summary>For queue jobs: the API's rules plus <see cref="ValidateIdentity"/>.</summary>
+    public static Dictionary<string, string[]> ValidateJob(VoiceMessageJob job, DateTimeOffset now, VoiceMessageOptions options)
+    {
+        // A job may sit in the queue for long; lateness was judged when it was accepted, not when it is delivered.
+        var errors = Validate(job with { SendAt = null }, now, options);
+        foreach (var (field, problems) in ValidateIdentity(job))
         {
-            errors["messageId"] = ["Must be 1 to 64 letters, digits, '-' or '_'."];
+            errors[field] = problems;
         }
 
         return errors;
     }
 
-    /// <summary>For queue jobs: the API's rules plus what a direct producer must add (agent, and an id to dedupe on).</summary>
-    public static Dictionary<string, string[]> ValidateJob(VoiceMessageJob job, DateTimeOffset now, VoiceMessageOptions options)
+    /// <summary>What a job needs before its record can be looked up: an agent, and an id or idempotency key to dedupe on.</summary>
+    public static Dictionary<string, string[]> ValidateIdentity(VoiceMessageJob job)
     {
-        // A job may sit in the queue for long; lateness was judged when it was accepted, not when it is delivered.
-        var errors = Validate(job with { SendAt = null }, now, options);
+        ArgumentNullException.ThrowIfNull(job);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(job.AgentId))
         {
             errors["agentId"] = ["Required: the agent sending the message."];
@@ -76,6 +84,10 @@ public static class VoiceMessageValidator
         if (job.MessageId is null && job.IdempotencyKey is null)
         {
             errors["messageId"] = ["Set messageId or idempotencyKey, so a message enqueued twice is sent once."];
+        }
+        else if (job.MessageId is not null && !MessageIds.IsValid(job.MessageId))
+        {
+            errors["messageId"] = ["Must be 1 to 64 letters, digits, '-' or '_'."];
         }
 
         return errors;

@@ -12,7 +12,7 @@ namespace AgentOS.Voice.Messages;
 public static class VoiceMessagesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers voice messages: the record store, audio rendering and URLs, the queue producer, the dispatcher and the
+    /// Registers voice messages: the record store, audio rendering and URLs, the queue producer, the intake (one way in for a message), the dispatcher and the
     /// webhook logic, with "Messages" options validated at start. Needs AddAgentOsStorage, AddTwilio and AddSpeech;
     /// PublicUrls:FunctionsBaseUrl must be set, since every call's webhooks are built on it.
     /// </summary>
@@ -43,6 +43,7 @@ public static class VoiceMessagesServiceCollectionExtensions
         services.TryAddTransient<VoiceMessageAudio>();
         services.TryAddSingleton<VoiceMessageCallFactory>();
         services.TryAddSingleton<VoiceMessageQueue>();
+        services.TryAddTransient<VoiceMessageIntake>();
         services.TryAddTransient<VoiceMessageDispatcher>();
         services.TryAddTransient<VoiceMessageWebhooks>();
         return services;

@@ -4,7 +4,6 @@ using AgentOS.Voice.Functions.ManagementApi;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Outcomes;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Functions.Messages;
 
@@ -17,8 +16,7 @@ public sealed class MessageFunctions(
     JsonRequestBody bodies,
     IAgentStore agents,
     IVoiceMessageStore store,
-    VoiceMessageQueue queue,
-    IOptions<VoiceMessageOptions> options,
+    VoiceMessageIntake intake,
     OutcomeRequests outcomes,
     TimeProvider time)
 {
@@ -62,72 +60,21 @@ public sealed class MessageFunctions(
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object."] });
         }
 
-        if (await agents.GetAsync(agentId, cancellationToken) is not { } agent)
+        return await intake.SubmitAsync(agentId, body, cancellationToken) switch
         {
-            return AgentNotFound(agentId);
-        }
-
-        var now = time.GetUtcNow();
-        var job = new VoiceMessageJob
-        {
-            AgentId = agentId,
-            To = body.To,
-            Text = body.Text,
-            SendAt = body.SendAt,
-            Record = body.Record,
-            IdempotencyKey = body.IdempotencyKey,
-            Voice = body.Voice,
-        };
-        var errors = VoiceMessageValidator.Validate(job, now, options.Value);
-        if (body.Record == true && agent.Recording == RecordingPolicy.Never)
-        {
-            errors["record"] = [$"Agent '{agentId}' has recording policy Never."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors);
-        }
-
-        var message = new VoiceMessage
-        {
-            Id = body.IdempotencyKey is { } idempotencyKey ? MessageIds.ForIdempotencyKey(agentId, idempotencyKey) : MessageIds.New(),
-            AgentId = agentId,
-            To = body.To!,
-            Text = body.Text!,
-            Voice = body.Voice,
-            SendAt = body.SendAt,
-            RecordRequested = body.Record ?? false,
-            IdempotencyKey = body.IdempotencyKey,
-            CreatedAt = now,
-        }.Transition(MessageState.Queued, now, body.SendAt is { } at && at > now ? $"scheduled for {at:O}" : "queued");
-
-        var (stored, created) = await store.AddAsync(message, cancellationToken);
-        if (!created && job.DifferencesFrom(stored) is { Count: > 0 } differences)
-        {
+            MessageSubmission.NoSuchAgent => AgentNotFound(agentId),
+            MessageSubmission.Invalid invalid => Results.ValidationProblem(invalid.Errors),
             // The same key means the same request retried; another request under it would otherwise be silently
             // answered with the first one's message (and never sent).
-            return Results.Problem(
+            MessageSubmission.KeyReused reused => Results.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "This idempotency key was already used for a different message.",
-                detail: $"Message {stored.Id} was accepted under it with a different {string.Join(", ", differences)}. Use a new key for a new message.");
-        }
-
-        if (created)
-        {
-            try
-            {
-                await queue.SendAsync(VoiceMessageJob.For(stored), cancellationToken);
-            }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
-            {
-                // Without its queue message the record would wait forever: undo it so a retry with the same key starts afresh.
-                await store.DeleteAsync(stored, CancellationToken.None);
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The message could not be queued.", detail: e.Message);
-            }
-        }
-
-        return Results.Accepted(StatusUrl(stored), View(stored));
+                detail: $"Message {reused.Kept.Id} was accepted under it with a different {string.Join(", ", reused.Differences)}. Use a new key for a new message."),
+            MessageSubmission.NotQueued notQueued => Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "The message could not be queued.", detail: notQueued.Detail),
+            MessageSubmission.Accepted accepted => Results.Accepted(StatusUrl(accepted.Message), View(accepted.Message)),
+            var other => throw new InvalidOperationException($"Unhandled outcome {other}."),
+        };
     }
 
     [Function("MessagesList")]
