@@ -31,11 +31,11 @@ public static class FunctionsApp
         services.AddAgents();
         services.AddManagementApi(configuration);
         services.AddTwilioSignatureChecks(configuration);
-        services.AddSpeech(configuration);
+        services.AddSpeech(configuration, builder.Environment);
         services.AddMessageFunctions(configuration);
         services.AddLiveCalls(configuration);
         // The outcome workers summarise each ended call with the agent's own model.
-        services.AddLlm(configuration);
+        services.AddLlm(configuration, builder.Environment);
         services.AddOutcomes(configuration);
         services.AddVoiceEvents(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();

@@ -10,7 +10,7 @@ builder.AddServiceDefaults();
 builder.Services.AddAgentOsStorage(builder.Configuration);
 builder.Services.AddAgents();
 builder.Services.AddCalls();
-builder.Services.AddLlm(builder.Configuration);
+builder.Services.AddLlm(builder.Configuration, builder.Environment);
 builder.Services.AddRelayHost(builder.Configuration);
 
 var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AgentOS.Voice.Llm;
 using AgentOS.Voice.Twilio;
 using AgentOS.Voice.Twilio.Twiml;
 using AgentOS.Voice.Webhooks;
@@ -37,7 +38,12 @@ public static partial class AgentValidator
 
     /// <summary>Problems by field; empty when the agent is valid.</summary>
     /// <param name="endpoints">Where tools and webhooks may point; null means production rules (public HTTPS only).</param>
-    public static IReadOnlyDictionary<string, string[]> Validate(Agent agent, AgentEndpointOptions? endpoints = null)
+    /// <param name="configuredLlmProviders">
+    /// The LLM providers this deployment can serve (<see cref="LlmOptions.ConfiguredProviders"/>); an agent on another
+    /// one is refused naming the setting it lacks. Null checks only that the provider is a known one.
+    /// </param>
+    public static IReadOnlyDictionary<string, string[]> Validate(
+        Agent agent, AgentEndpointOptions? endpoints = null, IReadOnlySet<string>? configuredLlmProviders = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var errors = new Errors();
@@ -81,7 +87,7 @@ public static partial class AgentValidator
             errors.Add("systemPrompt", $"SystemPrompt must be at most {MaxSystemPromptLength} characters.");
         }
 
-        CheckLlm(errors, agent.Llm);
+        CheckLlm(errors, agent.Llm, configuredLlmProviders);
         CheckDtmfMenu(errors, agent);
         CheckScript(errors, agent);
         CheckEndpoints(errors, agent, endpoints ?? new AgentEndpointOptions());
@@ -143,7 +149,7 @@ public static partial class AgentValidator
         }
     }
 
-    private static void CheckLlm(Errors errors, LlmSettings? llm)
+    private static void CheckLlm(Errors errors, LlmSettings? llm, IReadOnlySet<string>? configuredLlmProviders)
     {
         if (llm is null)
         {
@@ -154,6 +160,10 @@ public static partial class AgentValidator
         if (llm.Provider is null || !LlmProviders.All.Contains(llm.Provider))
         {
             errors.Add("llm.provider", $"Llm.Provider must be one of {string.Join(", ", LlmProviders.All)}.");
+        }
+        else if (configuredLlmProviders is not null && !configuredLlmProviders.Contains(llm.Provider))
+        {
+            errors.Add("llm.provider", $"LLM provider '{llm.Provider}' is not configured here: set {LlmOptions.SettingFor(llm.Provider)}.");
         }
 
         if (string.IsNullOrWhiteSpace(llm.Model))

@@ -58,13 +58,13 @@ public sealed class LlmClientProvider : ILlmClientProvider
                 // Built per agent: its script is part of the agent record, which may change between calls.
                 return new ScriptedChatClient(agent.Script, _options.Scripted.TokenDelay, _time);
             case LlmProviders.OpenAI:
-                Require(agent, _options.OpenAI.IsConfigured, "Llm:OpenAI:ApiKey");
+                Require(agent, _options.OpenAI.IsConfigured);
                 break;
             case LlmProviders.AzureOpenAI:
-                Require(agent, _options.AzureOpenAI.IsConfigured, "Llm:AzureOpenAI:Endpoint");
+                Require(agent, _options.AzureOpenAI.IsConfigured);
                 break;
             case LlmProviders.Anthropic:
-                Require(agent, _options.Anthropic.IsConfigured, "Llm:Anthropic:ApiKey");
+                Require(agent, _options.Anthropic.IsConfigured);
                 break;
             default:
                 throw new LlmConfigurationException(
@@ -132,12 +132,12 @@ public sealed class LlmClientProvider : ILlmClientProvider
         clientOptions.NetworkTimeout = _options.RequestTimeout;
     }
 
-    private static void Require(Agent agent, bool configured, string setting)
+    private static void Require(Agent agent, bool configured)
     {
         if (!configured)
         {
             throw new LlmConfigurationException(
-                $"Agent '{agent.Name}' ({agent.Id}) uses LLM provider '{agent.Llm.Provider}', but {setting} is not configured.");
+                $"Agent '{agent.Name}' ({agent.Id}) uses LLM provider '{agent.Llm.Provider}', but {LlmOptions.SettingFor(agent.Llm.Provider)} is not configured.");
         }
     }
 

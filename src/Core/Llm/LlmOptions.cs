@@ -1,10 +1,12 @@
+using AgentOS.Voice.Agents;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Llm;
 
 /// <summary>
 /// Keys and addresses of the model providers, bound from the "Llm" section. A provider is switched on by giving its
-/// key; its section is validated only then, so a deployment that uses only the scripted model needs none of them.
+/// key (Azure OpenAI: its endpoint), the scripted stand-in by <see cref="ScriptedLlmOptions.Enabled"/> or a local run;
+/// a provider's section is validated only when it is switched on.
 /// </summary>
 public sealed class LlmOptions
 {
@@ -21,6 +23,46 @@ public sealed class LlmOptions
     /// line, so a stalled provider must fail fast rather than hold the turn.
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The setting that switches <paramref name="provider"/> on, for errors that tell an operator what to set.</summary>
+    public static string SettingFor(string provider) => provider switch
+    {
+        LlmProviders.OpenAI => "Llm:OpenAI:ApiKey",
+        LlmProviders.AzureOpenAI => "Llm:AzureOpenAI:Endpoint",
+        LlmProviders.Anthropic => "Llm:Anthropic:ApiKey",
+        LlmProviders.Scripted => "Llm:Scripted:Enabled",
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Not an LLM provider."),
+    };
+
+    /// <summary>
+    /// The providers agents may use here: those switched on by their settings, and the scripted stand-in also in a
+    /// <paramref name="localRun"/> (Development), where it is what runs without keys.
+    /// </summary>
+    public IReadOnlySet<string> ConfiguredProviders(bool localRun)
+    {
+        var providers = new HashSet<string>(StringComparer.Ordinal);
+        if (OpenAI.IsConfigured)
+        {
+            providers.Add(LlmProviders.OpenAI);
+        }
+
+        if (AzureOpenAI.IsConfigured)
+        {
+            providers.Add(LlmProviders.AzureOpenAI);
+        }
+
+        if (Anthropic.IsConfigured)
+        {
+            providers.Add(LlmProviders.Anthropic);
+        }
+
+        if (Scripted.Enabled || localRun)
+        {
+            providers.Add(LlmProviders.Scripted);
+        }
+
+        return providers;
+    }
 }
 
 public sealed class OpenAILlmOptions
@@ -63,19 +105,35 @@ public sealed class AnthropicLlmOptions
     internal bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
 }
 
-/// <summary>The offline scripted model's pace.</summary>
+/// <summary>The offline scripted model: whether agents may use it, and its pace.</summary>
 public sealed class ScriptedLlmOptions
 {
+    /// <summary>
+    /// Lets agents use the scripted model outside Development. It is a stand-in (demos, load tests), so a deployment
+    /// asks for it; the local run always has it.
+    /// </summary>
+    public bool Enabled { get; set; }
+
     /// <summary>Wait before each token, so demos and load tests can mimic a real model's pace. Zero by default.</summary>
     public TimeSpan TokenDelay { get; set; } = TimeSpan.Zero;
 }
 
-/// <summary>Checks only the providers that are configured; names the exact key at fault.</summary>
-internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
+/// <summary>
+/// Checks only the providers that are configured; names the exact key at fault. Outside a local run some provider
+/// must be: nothing is chosen silently for a deployment that forgot its keys.
+/// </summary>
+internal sealed class LlmOptionsValidator(bool localRun) : IValidateOptions<LlmOptions>
 {
     public ValidateOptionsResult Validate(string? name, LlmOptions options)
     {
         var errors = new List<string>();
+
+        if (!localRun && options.ConfiguredProviders(localRun: false).Count == 0)
+        {
+            errors.Add($"No LLM provider is configured. Outside Development set {LlmOptions.SettingFor(LlmProviders.OpenAI)}, " +
+                       $"{LlmOptions.SettingFor(LlmProviders.AzureOpenAI)} or {LlmOptions.SettingFor(LlmProviders.Anthropic)}, " +
+                       $"or {LlmOptions.SettingFor(LlmProviders.Scripted)}=true for the offline scripted model.");
+        }
 
         if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromMinutes(10))
         {

@@ -3,19 +3,26 @@ using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AgentOS.Voice.Llm;
 
 public static class LlmServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="ILlmClientProvider"/>, the validated "Llm" options and the LLM HttpClient.</summary>
-    public static IServiceCollection AddLlm(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Registers <see cref="ILlmClientProvider"/>, <see cref="ConfiguredLlmProviders"/>, the "Llm" options and the LLM HttpClient. The options are validated at
+    /// start; outside Development (<paramref name="environment"/>) that needs some provider configured.
+    /// </summary>
+    public static IServiceCollection AddLlm(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
+        var localRun = environment.IsDevelopment();
         services.AddOptions<LlmOptions>()
             .Bind(configuration.GetSection(LlmOptions.SectionName))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>>(new LlmOptionsValidator(localRun)));
+        services.TryAddSingleton(sp => new ConfiguredLlmProviders(sp.GetRequiredService<IOptions<LlmOptions>>(), localRun));
 
         var http = services.AddHttpClient(LlmClientProvider.HttpClientName)
             // The chat clients are cached and keep this HttpClient for the process's life, so the factory never

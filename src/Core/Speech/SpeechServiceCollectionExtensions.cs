@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 
 namespace AgentOS.Voice.Speech;
@@ -17,17 +18,24 @@ public static class SpeechServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ISpeechSynthesizer"/> with options validated at start: the one Speech:Provider names, so a
     /// deployment that names elevenlabs fails at start without Speech:ElevenLabs:ApiKey instead of speaking with the
-    /// offline stand-in. Without Speech:Provider (local runs, tests) the key decides: ElevenLabs with one, espeak-ng
-    /// without. The ElevenLabs HttpClient retries 429/5xx with exponential backoff through the standard resilience
+    /// offline stand-in. Outside Development (<paramref name="environment"/>) Speech:Provider is required; in the local
+    /// run without it the key decides: ElevenLabs with one, espeak-ng without. The ElevenLabs HttpClient retries 429/5xx with exponential backoff through the standard resilience
     /// handler, tuned by <see cref="ResilienceSectionName"/>.
     /// </summary>
-    public static IServiceCollection AddSpeech(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSpeech(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
 
         var elevenLabs = configuration.GetSection(ElevenLabsClientOptions.SectionName);
         var provider = configuration[ProviderKey];
+        if (string.IsNullOrWhiteSpace(provider) && !environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"{ProviderKey} is required outside Development: {ElevenLabs} (with Speech:ElevenLabs:ApiKey) or {Espeak} (the offline espeak-ng stand-in).");
+        }
+
         var useElevenLabs = string.IsNullOrWhiteSpace(provider)
             ? !string.IsNullOrWhiteSpace(elevenLabs["ApiKey"])
             : provider.Trim().ToLowerInvariant() switch

@@ -1,5 +1,6 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Functions.ManagementApi;
+using AgentOS.Voice.Llm;
 using AgentOS.Voice.Webhooks;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -8,9 +9,11 @@ namespace AgentOS.Voice.Functions.Agents;
 
 /// <summary>
 /// Management API for agent records: /api/agents and /api/agents/{agentId} (management key). Tool and webhook URLs are
-/// checked with the app's AgentEndpoints options, so a local run can save loopback ones.
+/// checked with the app's AgentEndpoints options, so a local run can save loopback ones; the model provider against
+/// the ones this deployment has configured.
 /// </summary>
-public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, JsonRequestBody bodies, IOptions<AgentEndpointOptions> endpoints)
+public sealed class AgentFunctions(
+    IAgentStore store, ManagementApiKey key, JsonRequestBody bodies, IOptions<AgentEndpointOptions> endpoints, ConfiguredLlmProviders llmProviders)
 {
     private const string Collection = "api/agents";
     private const string Item = "api/agents/{agentId}";
@@ -36,7 +39,7 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, Json
             return Results.ValidationProblem(readErrors!);
         }
 
-        var errors = AgentValidator.Validate(agent, endpoints.Value);
+        var errors = AgentValidator.Validate(agent, endpoints.Value, llmProviders.Names);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors.ToDictionary());
@@ -85,7 +88,7 @@ public sealed class AgentFunctions(IAgentStore store, ManagementApiKey key, Json
             return Results.ValidationProblem(readErrors!);
         }
 
-        var errors = AgentValidator.Validate(agent with { Id = agentId }, endpoints.Value).ToDictionary();
+        var errors = AgentValidator.Validate(agent with { Id = agentId }, endpoints.Value, llmProviders.Names).ToDictionary();
         if (!string.IsNullOrEmpty(agent.Id) && agent.Id != agentId)
         {
             errors["id"] = ["The body's id must match the URL's (ids cannot be changed), or be left out."];

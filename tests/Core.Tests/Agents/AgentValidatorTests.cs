@@ -18,6 +18,21 @@ public class AgentValidatorTests
     [Fact]
     public void A_valid_agent_has_no_problems() => Assert.Empty(AgentValidator.Validate(Valid()));
 
+    [Theory]
+    [InlineData(LlmProviders.OpenAI, "Llm:OpenAI:ApiKey")]
+    [InlineData(LlmProviders.AzureOpenAI, "Llm:AzureOpenAI:Endpoint")]
+    [InlineData(LlmProviders.Anthropic, "Llm:Anthropic:ApiKey")]
+    [InlineData(LlmProviders.Scripted, "Llm:Scripted:Enabled")]
+    public void A_provider_this_deployment_has_not_configured_is_refused_naming_the_setting(string provider, string setting)
+    {
+        var agent = Valid() with { Llm = new LlmSettings { Provider = provider, Model = "a-model" } };
+
+        var errors = AgentValidator.Validate(agent, configuredLlmProviders: new HashSet<string>(LlmProviders.All.Where(p => p != provider)));
+
+        Assert.Equal($"LLM provider '{provider}' is not configured here: set {setting}.", Assert.Single(errors["llm.provider"]));
+        Assert.Empty(AgentValidator.Validate(agent, configuredLlmProviders: LlmProviders.All));
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once_by_field()
     {

@@ -110,7 +110,7 @@ internal static class LlmTestServices
             services.AddKeyedSingleton(LlmClientProvider.AzureCredentialKey, azureCredential);
         }
 
-        services.AddLlm(configuration);
+        services.AddLlm(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = Microsoft.Extensions.Hosting.Environments.Development });
         if (trustTestCertificate)
         {
             // Configures the product's own SocketsHttpHandler, so its pooling and drain settings stay as they are.

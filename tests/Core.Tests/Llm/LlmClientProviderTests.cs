@@ -160,11 +160,40 @@ public class LlmClientProviderTests
         await StartHostAsync(new() { ["Llm:OpenAI:BaseUrl"] = "not a url", ["Llm:Anthropic:BaseUrl"] = "" });
     }
 
-    private static async Task StartHostAsync(Dictionary<string, string?> settings)
+    [Fact]
+    public async Task A_production_start_without_any_provider_fails_naming_the_settings()
     {
-        var builder = Host.CreateApplicationBuilder();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHostAsync(new(), Environments.Production));
+
+        Assert.Contains("No LLM provider is configured", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:OpenAI:ApiKey, Llm:AzureOpenAI:Endpoint or Llm:Anthropic:ApiKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:Scripted:Enabled", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Llm:Anthropic:ApiKey", "sk-ant-test")]
+    [InlineData("Llm:Scripted:Enabled", "true")]
+    public async Task A_production_start_with_a_provider_or_the_scripted_model_switched_on_starts(string key, string value)
+    {
+        await StartHostAsync(new() { [key] = value }, Environments.Production);
+    }
+
+    [Fact]
+    public void Agents_may_use_the_providers_with_keys_and_the_scripted_model_only_when_switched_on_or_in_a_local_run()
+    {
+        var options = new LlmOptions { Anthropic = { ApiKey = "sk-ant-test" } };
+
+        Assert.Equal([LlmProviders.Anthropic], options.ConfiguredProviders(localRun: false));
+        Assert.Equal([LlmProviders.Anthropic, LlmProviders.Scripted], options.ConfiguredProviders(localRun: true).Order(StringComparer.Ordinal));
+        options.Scripted.Enabled = true;
+        Assert.Contains(LlmProviders.Scripted, options.ConfiguredProviders(localRun: false));
+    }
+
+    private static async Task StartHostAsync(Dictionary<string, string?> settings, string environment = "Development")
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLlm(builder.Configuration);
+        builder.Services.AddLlm(builder.Configuration, builder.Environment);
         using var host = builder.Build();
         await host.StartAsync();
         await host.StopAsync();

@@ -73,7 +73,7 @@ public class ProviderErrorTests
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(Settings(LlmProviders.OpenAI, fake));
         builder.AddServiceDefaults();
-        builder.Services.AddLlm(builder.Configuration);
+        builder.Services.AddLlm(builder.Configuration, builder.Environment);
         using var host = builder.Build();
         var client = host.Services.GetRequiredService<ILlmClientProvider>().GetClient(LlmTestServices.Agent(LlmProviders.OpenAI, "gpt-4o-mini"));
 

@@ -56,7 +56,7 @@ internal sealed class OutcomeHarness : IAsyncDisposable
             .AddAgents()
             .AddCalls()
             .AddSingleton<IVoiceMessageStore, TableVoiceMessageStore>()
-            .AddLlm(configuration)
+            .AddLlm(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = Microsoft.Extensions.Hosting.Environments.Development })
             .AddOutcomes(configuration);
         replace?.Invoke(services);
         _services = services.BuildServiceProvider();

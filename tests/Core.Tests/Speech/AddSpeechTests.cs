@@ -8,11 +8,11 @@ namespace AgentOS.Voice.Core.Tests.Speech;
 
 public class AddSpeechTests
 {
-    private static IHost Build(Dictionary<string, string?> settings)
+    private static IHost Build(Dictionary<string, string?> settings, string environment = "Development")
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environment });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSpeech(builder.Configuration);
+        builder.Services.AddSpeech(builder.Configuration, builder.Environment);
         return builder.Build();
     }
 
@@ -73,6 +73,22 @@ public class AddSpeechTests
     public async Task A_named_espeak_provider_is_used_even_with_an_elevenlabs_key()
     {
         using var host = Build(new() { ["Speech:Provider"] = "espeak", ["Speech:ElevenLabs:ApiKey"] = "key" });
+        await host.StartAsync();
+        Assert.IsType<EspeakSpeechSynthesizer>(host.Services.GetRequiredService<ISpeechSynthesizer>());
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void Outside_development_the_provider_must_be_named_even_with_an_elevenlabs_key()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Build(new() { ["Speech:ElevenLabs:ApiKey"] = "key" }, Environments.Production));
+        Assert.Equal("Speech:Provider is required outside Development: elevenlabs (with Speech:ElevenLabs:ApiKey) or espeak (the offline espeak-ng stand-in).", e.Message);
+    }
+
+    [Fact]
+    public async Task Outside_development_a_named_espeak_provider_is_used()
+    {
+        using var host = Build(new() { ["Speech:Provider"] = "espeak" }, Environments.Production);
         await host.StartAsync();
         Assert.IsType<EspeakSpeechSynthesizer>(host.Services.GetRequiredService<ISpeechSynthesizer>());
         await host.StopAsync();

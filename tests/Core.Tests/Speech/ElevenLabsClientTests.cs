@@ -38,7 +38,7 @@ public sealed class ElevenLabsClientTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.FromMilliseconds(1)));
-        services.AddSpeech(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddSpeech(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = Microsoft.Extensions.Hosting.Environments.Development });
         return services.BuildServiceProvider(validateScopes: true);
     }
 

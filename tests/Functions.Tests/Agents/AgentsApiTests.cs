@@ -107,6 +107,26 @@ public sealed class AgentsApiTests : IClassFixture<AzuriteFixture>, IDisposable
     }
 
     [Fact]
+    public async Task An_agent_on_a_provider_without_its_key_is_refused_at_create_and_update_naming_the_setting()
+    {
+        // The test app configures no model provider's key; the local run (Development) has the scripted model.
+        var onOpenAI = Edited(AgentBody("no-key"), "\"provider\":\"scripted\"", "\"provider\":\"openai\"");
+
+        var created = await _client.PostAsync("/api/agents", onOpenAI);
+        Assert.Equal(HttpStatusCode.BadRequest, created.StatusCode);
+        var errors = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("LLM provider 'openai' is not configured here: set Llm:OpenAI:ApiKey.", errors.GetProperty("llm.provider")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/agents/no-key")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsJsonAsync("/api/agents", AgentBody("no-key"))).StatusCode);
+        var updated = await _client.PutAsync("/api/agents/no-key",
+            Edited(AgentBody("no-key"), "\"provider\":\"scripted\"", "\"provider\":\"anthropic\""));
+        Assert.Equal(HttpStatusCode.BadRequest, updated.StatusCode);
+        Assert.Contains("Llm:Anthropic:ApiKey", await updated.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("scripted", (await _client.GetFromJsonAsync<JsonElement>("/api/agents/no-key")).GetProperty("llm").GetProperty("provider").GetString());
+    }
+
+    [Fact]
     public async Task Unreadable_values_and_unknown_fields_are_400s_naming_the_field()
     {
         var badEnum = await _client.PostAsJsonAsync("/api/agents", new { id = "bad-enum", dtmfMenu = new Dictionary<string, object> { ["5"] = new { kind = "Dance" } } });
