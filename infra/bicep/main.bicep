@@ -40,14 +40,14 @@ param relaySessionsPerReplica int = 400
 @maxValue(30)
 param relayMaxReplicas int = 10
 
-@description('Providers whose key secret the apps read (elevenlabs, openai, anthropic). A listed provider\'s secret must exist before the apps are deployed; an unlisted one stays off.')
+@description('Providers whose key secret the apps read (elevenlabs, openai, anthropic). A listed provider\'s secret must exist before the apps are deployed; an unlisted one stays off. Without openai, anthropic or azureOpenAIAccountName the apps refuse to start: no model provider.')
 param providerSecrets array = []
 
 @description('The voice messages\' synthesizer (Speech:Provider). elevenlabs needs \'elevenlabs\' in providerSecrets, or the Functions app refuses to start; espeak is the offline stand-in, for environments that have espeak-ng.')
 @allowed(['elevenlabs', 'espeak'])
 param speechProvider string = 'elevenlabs'
 
-@description('An Azure OpenAI (Cognitive Services) account in this resource group; the relay reaches it with its managed identity, no key. Empty: none.')
+@description('An Azure OpenAI (Cognitive Services) account in this resource group; both apps reach it with their managed identities, no key. Empty: none.')
 param azureOpenAIAccountName string = ''
 
 @description('Entra object id of the operator who sets the Key Vault secrets (Key Vault Secrets Officer). Empty: none.')
@@ -158,8 +158,16 @@ var relayKeyVaultReferences = union(
   contains(providerSecrets, 'anthropic') ? { Llm__Anthropic__ApiKey: secretUri(vault.outputs.vaultUri, providerSecretNames.anthropic) } : {}
 )
 
-// No Llm__AzureOpenAI__ApiKey: without a key RelayHost authenticates with DefaultAzureCredential (AZURE_CLIENT_ID).
+// No Llm__AzureOpenAI__ApiKey: without a key the apps authenticate with DefaultAzureCredential (AZURE_CLIENT_ID).
 var azureOpenAISettings = empty(azureOpenAIAccountName) ? {} : { Llm__AzureOpenAI__Endpoint: azureOpenAI!.properties.endpoint }
+
+// The Functions app summarises outcomes with the agent's model, so it has the relay's model providers; outside
+// Development either app refuses to start with none.
+var functionsLlmSettings = union(
+  azureOpenAISettings,
+  contains(providerSecrets, 'openai') ? { Llm__OpenAI__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.openai)})' } : {},
+  contains(providerSecrets, 'anthropic') ? { Llm__Anthropic__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.anthropic)})' } : {}
+)
 
 module relay 'modules/relayhost.bicep' = if (deployApps) {
   name: 'relayhost'
@@ -204,7 +212,7 @@ module functions 'modules/functions.bicep' = if (deployApps) {
       Speech__Provider: speechProvider
     }, contains(providerSecrets, 'elevenlabs') ? {
       Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.elevenlabs)})'
-    } : {})
+    } : {}, functionsLlmSettings)
   }
 }
 

@@ -2,7 +2,7 @@
 param storageAccountName string
 param vaultName string
 param webPubSubName string
-@description('Azure OpenAI account the relay calls with its identity; empty: none.')
+@description('Azure OpenAI account both apps call with their identities; empty: none.')
 param azureOpenAIAccountName string
 param functionsPrincipalId string
 param relayPrincipalId string
@@ -70,13 +70,14 @@ resource azureOpenAI 'Microsoft.CognitiveServices/accounts@2024-10-01' existing 
   name: azureOpenAIAccountName
 }
 
-// The relay streams completions with its managed identity (no key): inference only, not the account's management.
-resource azureOpenAIRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(azureOpenAIAccountName)) {
-  name: guid(azureOpenAI.id, relayPrincipalId, roles.cognitiveServicesOpenAIUser)
+// The relay streams completions and the Functions app summarises outcomes with their managed identities (no key):
+// inference only, not the account's management.
+resource azureOpenAIRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in [relayPrincipalId, functionsPrincipalId]: if (!empty(azureOpenAIAccountName)) {
+  name: guid(azureOpenAI.id, principalId, roles.cognitiveServicesOpenAIUser)
   scope: azureOpenAI
   properties: {
-    principalId: relayPrincipalId
+    principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAIUser)
   }
-}
+}]
