@@ -43,7 +43,10 @@ public sealed class PipelineRun(int messages, TimeSpan ttsLatency)
                 // Far above Twilio's default 1 CPS, so the figures are the pipeline's and not the account's rate limit.
                 ["Twilio:CallsPerSecond"] = "1000",
                 ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{port}",
+                ["Speech:Provider"] = "elevenlabs",
                 ["Speech:ElevenLabs:ApiKey"] = "bench-key",
+                // Outside Development the app starts only with a model provider named; no model is asked here.
+                ["Llm:Scripted:Enabled"] = "true",
                 ["Speech:ElevenLabs:BaseUrl"] = speech.BaseUrl,
                 ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
             });

@@ -49,6 +49,10 @@ internal sealed class WebhookRun(string root, WebhookOptions options)
             ["PublicUrls__RelayBaseUrl"] = "wss://relay.bench.example",
             ["RelayTickets__Secret"] = "bench-relay-ticket-secret-not-a-secret",
             ["ManagementApi__ApiKeys__0"] = "bench-management-key",
+            // Outside Development the app starts only with its providers named: offline speech and the scripted
+            // model, since no message is rendered and no model is asked here.
+            ["Speech__Provider"] = "espeak",
+            ["Llm__Scripted__Enabled"] = "true",
             ["Logging__LogLevel__Default"] = "Warning",
             // Azurite is one Node thread on these same two cores: parallel record writes only add contention (docs/decisions.md).
             ["CallRecorder__Writers"] = "1",
