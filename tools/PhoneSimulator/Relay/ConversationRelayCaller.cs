@@ -106,34 +106,8 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
             writer.WriteBoolean("last", true);
         }, cancellationToken);
 
-    /// <summary>Whether the TwiML asked for partial prompts: then <see cref="SayStep"/> speaks at the script's pace.</summary>
+    /// <summary>Whether the TwiML asked for partial prompts: then a script's <see cref="SayStep"/> is spoken at its pace (<see cref="CallerScripts"/>).</summary>
     public bool PartialPrompts { get; set; }
-
-    /// <summary>
-    /// The words of <see cref="SpeakAsync"/> before its final prompt: partials every
-    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/>, then the
-    /// <see cref="CallerScript.EndpointingDelay"/>. Returns when the last partial (all the words) went out, on the
-    /// caller's clock, for the final's <see cref="SendPromptAsync(string, TimeSpan?, CancellationToken)"/>.
-    /// </summary>
-    public async Task<TimeSpan> SpeakPartialsAsync(string text, CallerScript pace, CancellationToken cancellationToken = default)
-    {
-        // About six characters a word, its space included.
-        var charactersPerInterval = Math.Max(1, (int)Math.Round(pace.WordsPerMinute * 6 / 60.0 * pace.PartialInterval.TotalSeconds));
-        TimeSpan lastWordAt;
-        for (var length = Math.Min(charactersPerInterval, text.Length); ; length = Math.Min(length + charactersPerInterval, text.Length))
-        {
-            lastWordAt = await SendPartialAsync(text[..length], cancellationToken);
-            if (length == text.Length)
-            {
-                break;
-            }
-
-            await Task.Delay(pace.PartialInterval, cancellationToken);
-        }
-
-        await Task.Delay(pace.EndpointingDelay, cancellationToken);
-        return lastWordAt;
-    }
 
     /// <summary>
     /// Sends a partial prompt (<c>last:false</c>): the words heard so far, no new turn. Returns when it was handed to the
@@ -148,21 +122,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>
-    /// Speaks <paramref name="text"/> as a talking caller does with partial prompts on: the words so far every
-    /// <see cref="CallerScript.PartialInterval"/> at <see cref="CallerScript.WordsPerMinute"/> (the last partial holds
-    /// all of them), then, after <see cref="CallerScript.EndpointingDelay"/>, the final prompt with <paramref name="heard"/>
-    /// (or the same words). Real time, as the agent listens on a live socket.
-    /// </summary>
-    public async Task<CallerTurn> SpeakAsync(string text, string? heard, CallerScript pace, CancellationToken cancellationToken = default)
-    {
-        var lastWordAt = await SpeakPartialsAsync(text, pace, cancellationToken);
-        await SendPromptAsync(heard ?? text, lastWordAt, cancellationToken);
-        var turn = Volatile.Read(ref _current)!;
-        await turn.Done.Task.WaitAsync(cancellationToken);
-        return turn.Record;
-    }
-
-    /// <summary>
     /// Presses a key and starts a new turn: the agent's reply to a key (a menu's text, or the model's answer) is its
     /// own answer, never glued onto the previous one. Does not wait for the reply.
     /// </summary>
@@ -170,9 +129,12 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         StartTurnAsync(new CallerTurn($"(pressed {digit})", Now) { Key = digit }, "dtmf",
             writer => writer.WriteString("digit", digit.ToString()), cancellationToken);
 
+    /// <summary>The turn the caller's last prompt or key started, null before the first.</summary>
+    internal TurnTracker? CurrentTurn => Volatile.Read(ref _current);
+
     /// <summary>Waits until the current turn's answer ends (text last:true or end), or the session is over.</summary>
     public Task WaitForAnswerAsync(CancellationToken cancellationToken = default) =>
-        Volatile.Read(ref _current) is { } turn
+        CurrentTurn is { } turn
             ? Task.WhenAny(turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken)
             : Task.CompletedTask;
 
@@ -189,7 +151,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     public async Task<CallerTurn> SayAsync(string text, CancellationToken cancellationToken = default)
     {
         await SendPromptAsync(text, cancellationToken);
-        var turn = Volatile.Read(ref _current)!;
+        var turn = CurrentTurn!;
         await turn.Done.Task.WaitAsync(cancellationToken);
         return turn.Record;
     }
@@ -197,7 +159,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
     /// <summary>Interrupts the current answer with what has been heard of it; returns false when there is nothing to interrupt.</summary>
     public async Task<bool> InterruptAsync(CancellationToken cancellationToken = default)
     {
-        var turn = Volatile.Read(ref _current);
+        var turn = CurrentTurn;
         if (turn is null || turn.Done.Task.IsCompleted)
         {
             return false;
@@ -233,88 +195,6 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         }
 
         SignalSessionOver();
-    }
-
-    /// <summary>
-    /// Runs the script. When it runs out, the caller stays on the line for <see cref="CallerScript.EndGrace"/> (an agent
-    /// that says "transferring you" sends <c>end</c> just after) and then hangs up.
-    /// </summary>
-    public async Task RunAsync(CallerScript script, CancellationToken cancellationToken = default)
-    {
-        foreach (var step in script.Steps)
-        {
-            if (_sessionOver.Task.IsCompleted)
-            {
-                return;
-            }
-
-            await RunStepAsync(step, script, cancellationToken);
-        }
-
-        await Task.WhenAny(_sessionOver.Task, Task.Delay(script.EndGrace, cancellationToken));
-        cancellationToken.ThrowIfCancellationRequested();
-        await HangUpAsync(cancellationToken);
-    }
-
-    private async Task RunStepAsync(CallerStep step, CallerScript script, CancellationToken cancellationToken)
-    {
-        switch (step)
-        {
-            case SayStep say when PartialPrompts:
-                await SpeakAsync(say.Text, say.Heard, script, cancellationToken);
-                break;
-            case SayStep say:
-                await SayAsync(say.Heard ?? say.Text, cancellationToken);
-                break;
-            case SayAndInterruptStep sayAndInterrupt:
-                await SendPromptAsync(sayAndInterrupt.Text, cancellationToken);
-                var turn = Volatile.Read(ref _current)!;
-                var trigger = sayAndInterrupt.AfterTokens is { } n
-                    ? turn.WaitForTokensAsync(n)
-                    : Task.Delay(sayAndInterrupt.After ?? TimeSpan.Zero, cancellationToken);
-                await Task.WhenAny(trigger, turn.Done.Task, _sessionOver.Task).WaitAsync(cancellationToken);
-                if (await InterruptAsync(cancellationToken))
-                {
-                    await SettleAsync(turn, script.InterruptSettleTime, cancellationToken);
-                }
-
-                break;
-            case PressKeyStep key:
-                await PressKeyAsync(key.Digit, cancellationToken);
-                await WaitForAnswerAsync(cancellationToken);
-                break;
-            case WaitStep wait:
-                await Task.WhenAny(Task.Delay(wait.Duration, cancellationToken), _sessionOver.Task);
-                cancellationToken.ThrowIfCancellationRequested();
-                break;
-            case HangUpStep:
-                await HangUpAsync(cancellationToken);
-                break;
-            case CustomStep custom:
-                await custom.Run(this, cancellationToken);
-                break;
-            default:
-                throw new NotSupportedException($"Unknown caller step {step.GetType().Name}.");
-        }
-    }
-
-    /// <summary>
-    /// Waits for the interrupted answer to stop (its last:true, or a quiet spell), so that its late tokens are counted
-    /// as stale on it rather than taken for the answer to the caller's next prompt.
-    /// </summary>
-    private async Task SettleAsync(TurnTracker turn, TimeSpan quietTime, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var staleSoFar = turn.Record.StaleTokens;
-            var quiet = Task.Delay(quietTime, cancellationToken);
-            var first = await Task.WhenAny(turn.Done.Task, _sessionOver.Task, quiet);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (first != quiet || turn.Record.StaleTokens == staleSoFar)
-            {
-                return;
-            }
-        }
     }
 
     private TimeSpan Now => Stopwatch.GetElapsedTime(_origin);
@@ -387,7 +267,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
         var parsed = IncomingMessage.Parse(json);
         var record = new CallerMessage(at, false, parsed.Type ?? "", Encoding.UTF8.GetString(json));
         Result.AddMessage(record);
-        var turn = Volatile.Read(ref _current);
+        var turn = CurrentTurn;
         switch (parsed.Type)
         {
             case "text" when turn is not null:
@@ -426,7 +306,7 @@ public sealed class ConversationRelayCaller : IAsyncDisposable
 
     private void SignalSessionOver()
     {
-        var turn = Volatile.Read(ref _current);
+        var turn = CurrentTurn;
         turn?.Done.TrySetResult();
         _sessionOver.TrySetResult();
     }
