@@ -11,38 +11,25 @@ using Microsoft.Extensions.Logging;
 namespace AgentOS.Voice.Conversation;
 
 /// <summary>
-/// One live call: owns its history and at most one generation in flight. Inputs arrive one at a time from the
-/// transport; the generation streams on its own task. Every send happens under one emit lock, and a generation may
-/// send only while its id is the current one: cancelling bumps the id first, then cancels (closing the model stream),
-/// then waits for the lock once, so after <see cref="HandleAsync"/> returns for an interrupt no token of the cancelled
-/// generation can leave.
+/// One live call's lifecycle: it takes the transport's inputs one at a time and dispatches them (the caller's words
+/// to <see cref="TurnGenerator"/>, keys to the agent's menu, the call's end), and owns the call's span. The parts it
+/// wires together know nothing of it: <see cref="CallOutputGate"/> decides which answer may speak, <see cref="CallLog"/>
+/// keeps the history and record, <see cref="ConversationToolRunner"/> runs the model's tools and reports an end
+/// through a callback.
 /// </summary>
 public sealed partial class ConversationSession : IAsyncDisposable
 {
     private readonly Agent _agent;
     private readonly CallStart _call;
-    private readonly IChatClient _chat;
-    private readonly ICallOutput _output;
-    private readonly ICallRecorder _recorder;
     private readonly ConversationOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ChatOptions _chatOptions;
-    private readonly ConversationHistory _history;
-    private readonly ConversationToolRunner _tools;
-    private readonly IAgentToolClient? _toolClient;
     private readonly CallEvents? _events;
-    private readonly SemaphoreSlim _emit = new(1, 1);
-    private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _sync = new();
+    private readonly CallLog _log;
+    private readonly CallOutputGate _gate;
+    private readonly TurnGenerator _turns;
 
     // The call's span: continues the trace of the webhook that connected the call when its setup carried one.
     private Activity? _activity;
-    private CallRecord _record;
-    private long _generationId;
-    private Generation? _current;
-    private int _nextIndex;
-    private bool _ended;
 
     public ConversationSession(
         Agent agent, CallStart call, IChatClient chat, ICallOutput output, ICallRecorder recorder,
@@ -51,39 +38,24 @@ public sealed partial class ConversationSession : IAsyncDisposable
     {
         _agent = agent;
         _call = call;
-        _chat = chat;
-        _output = output;
-        _recorder = recorder;
         _options = options;
-        _time = time;
         _logger = logger;
-        _toolClient = toolClient;
         _events = CallEvents.For(events, agent.Id, call.CallId, time);
         var shared = PerAgentOf(agent);
-        _chatOptions = shared.ChatOptions;
-        _history = new ConversationHistory(
-            call.Context.Count == 0 ? shared.PromptWithoutContext : BuildPrompt(agent, call.Context), options);
-        _tools = new ConversationToolRunner(this);
-        _record = new CallRecord
-        {
-            CallId = call.CallId,
-            AgentId = agent.Id,
-            CallSid = call.CallSid,
-            Direction = call.Direction,
-            From = call.From,
-            To = call.To,
-            StartedAt = time.GetUtcNow(),
-            Attempt = call.Attempt,
-        };
-        _recorder.Record(_record);
-        _events?.Started(_record);
+        var history = new ConversationHistory(call.Context.Count == 0 ? shared.PromptWithoutContext : BuildPrompt(agent, call.Context), options);
+        _log = new CallLog(agent.Id, call, history, recorder, _events, time);
         StartCallActivity(call);
+        _gate = new CallOutputGate(output, time);
+        var tools = new ConversationToolRunner(agent, call.CallId, options, time, _gate, _log, toolClient, Finish);
+        _turns = new TurnGenerator(
+            chat, shared.ChatOptions, options, time, _gate, _log, tools, _events, _activity?.Context ?? default,
+            agent.PreemptiveGeneration, call.CallId, logger);
 
         // ConversationRelay speaks the greeting itself; the history must still show it as the agent's first turn.
         var greeting = GreetingTemplate.Fill(agent.Greeting, call.Context);
         if (greeting.Length > 0)
         {
-            AddTurn(TurnRole.Agent, greeting);
+            _log.AddTurn(TurnRole.Agent, greeting);
         }
     }
 
@@ -101,28 +73,16 @@ public sealed partial class ConversationSession : IAsyncDisposable
     private static PerAgent PerAgentOf(Agent agent) =>
         s_perAgent.GetValue(agent, static a => new PerAgent(a.Llm.ToChatOptions(ConversationTools.For(a)), BuildPrompt(a, CallStart.NoContext)));
 
-    public bool HasEnded
-    {
-        get { lock (_sync) return _ended; }
-    }
+    public bool HasEnded => _log.HasEnded;
 
     /// <summary>A snapshot of the turns in memory (the most recent ones; all are persisted).</summary>
-    public IReadOnlyList<HistoryTurn> History
-    {
-        get { lock (_sync) return [.. _history.Turns]; }
-    }
+    public IReadOnlyList<HistoryTurn> History => _log.History;
 
     /// <summary>The call record as it stands (counters update as the call goes).</summary>
-    public CallRecord Record
-    {
-        get { lock (_sync) return _record; }
-    }
+    public CallRecord Record => _log.Record;
 
     /// <summary>Completes when no generation is in flight (for shutdown and tests).</summary>
-    public Task Idle
-    {
-        get { lock (_sync) return _current?.Task ?? Task.CompletedTask; }
-    }
+    public Task Idle => _turns.Idle;
 
     public async Task HandleAsync(CallInput input)
     {
@@ -134,31 +94,25 @@ public sealed partial class ConversationSession : IAsyncDisposable
         switch (input)
         {
             case CallerSpeaking speaking:
-                await OnCallerSpeakingAsync(speaking.Text);
+                await _turns.OnCallerSpeakingAsync(speaking.Text);
                 break;
             case CallerSaid said:
-                if (await TryKeepSpeculationAsync(said.Text))
+                if (await _turns.TryKeepSpeculationAsync(said.Text))
                 {
                     break;
                 }
 
                 // A speculation on other words is cancelled here, unsent and unrecorded.
-                await CancelGenerationAsync(heardText: null);
-                AddTurn(TurnRole.Caller, said.Text);
-                StartGeneration();
+                await _turns.CancelAsync(heardText: null);
+                _log.AddTurn(TurnRole.Caller, said.Text);
+                _turns.Start();
                 break;
             case CallerInterrupted interrupted:
                 VoiceTelemetry.Interrupts.Add(1);
-                if (!await CancelGenerationAsync(interrupted.HeardText))
+                if (!await _turns.CancelAsync(interrupted.HeardText))
                 {
                     // The answer had been fully sent; the caller cut off its playback.
-                    HistoryTurn? rewritten;
-                    lock (_sync) rewritten = _history.MarkLastAgentTurnHeard(interrupted.HeardText);
-                    if (rewritten is not null)
-                    {
-                        Persist(rewritten, firstTokenMs: null, tokens: 0);
-                        _events?.AgentTurnDone(rewritten.Index, null, rewritten.Text, interrupted: true, interrupted.HeardText, null, 0);
-                    }
+                    _log.CutOffLastAnswer(interrupted.HeardText);
                 }
 
                 break;
@@ -168,321 +122,100 @@ public sealed partial class ConversationSession : IAsyncDisposable
                 break;
             case TransportError error:
                 LogTransportError(_call.CallId, error.Description);
-                lock (_sync) _record = _record with { LastError = error.Description };
+                _log.SetLastError(error.Description);
                 break;
             case CallEnded ended:
-                await CancelGenerationAsync(heardText: null);
+                await _turns.CancelAsync(heardText: null);
                 Finish(ended.Reason, handoffData: null);
                 break;
         }
     }
 
-    /// <summary>Starts the answer to the history; with <paramref name="speculatedOn"/>, a held answer to those unfinished words.</summary>
-    private void StartGeneration(string? speculatedOn = null)
+    private async Task HandleKeyAsync(string key)
     {
-        var g = new Generation(_time.GetTimestamp());
-        if (speculatedOn is null)
+        if (!_agent.DtmfMenu.TryGetValue(key, out var action))
         {
-            g.Kept.SetResult();
-        }
-        else
-        {
-            g.SpeculatedOn = speculatedOn;
-            g.Held = [];
+            await HandleAsync(new CallerSaid($"(The caller pressed {key} on the keypad.)"));
+            return;
         }
 
-        // The turn's span is current on the generation's task only, so the model's and tools' HTTP calls are its children.
-        var previous = Activity.Current;
-        g.Activity = VoiceTelemetry.Source.StartActivity("turn", ActivityKind.Internal, _activity?.Context ?? default);
-        lock (_sync)
+        await _turns.CancelAsync(heardText: null);
+        _log.AddTurn(TurnRole.Caller, $"(pressed {key})");
+        switch (action.Kind)
         {
-            g.Id = ++_generationId;
-            _current = g;
-            g.Stream = _events?.Answer(g.Id);
-            g.Task = Task.Run(() => RunGenerationAsync(g));
+            case DtmfActionKind.Handoff:
+                await HandOffAsync($"caller pressed {key}");
+                break;
+            case DtmfActionKind.Say:
+                await SayWholeAsync(action.Text ?? _options.FallbackText);
+                break;
+            case DtmfActionKind.End:
+                await EndCallAsync(action.Text ?? _options.GoodbyeText);
+                break;
         }
-
-        Activity.Current = previous;
     }
 
-    /// <summary>Stops the generation in flight, if any, and records what the caller heard of it. False when none was running.</summary>
-    private async Task<bool> CancelGenerationAsync(string? heardText)
+    private async Task SayWholeAsync(string text)
     {
-        Generation? g;
-        lock (_sync)
-        {
-            g = _current;
-            if (g is null)
-            {
-                return false;
-            }
-
-            _current = null;
-            _generationId++;
-        }
-
-        g.Cancellation.Cancel();
-        // A send that passed the id check before the bump may still be writing; once it is done nothing stale can follow.
-        await _emit.WaitAsync(CancellationToken.None);
-        _emit.Release();
-        if (g.Held is not null)
-        {
-            // A speculation: nothing of it was sent, so nothing is recorded, and for the caller no answer was running.
-            g.Activity?.SetTag("agentos.turn.speculation", "cancelled");
-            g.Activity?.Stop();
-            return false;
-        }
-
-        if (Interlocked.Exchange(ref g.PendingTool, null) is { } pending)
-        {
-            var (text, exchange) = ConversationToolRunner.Interrupted(pending);
-            AddTurn(TurnRole.Tool, text, exchange);
-        }
-
-        FinishTurn(g, heardText ?? g.Spoken.ToString(), interrupted: true);
-        return true;
+        await _gate.SendAsync(null, (o, ct) => o.SayAsync(text, last: true, ct));
+        _log.AddSpoken(text);
+        _log.AddTurn(TurnRole.Agent, text);
     }
 
-    private async Task RunGenerationAsync(Generation g)
+    private async Task HandOffAsync(string reason)
     {
-        var token = g.Cancellation.Token;
-        try
+        if (string.IsNullOrWhiteSpace(_agent.TransferNumber))
         {
-            List<ChatMessage> messages;
-            lock (_sync) messages = _history.ToMessages();
-            if (g.SpeculatedOn is { } words)
-            {
-                messages.Add(new ChatMessage(ChatRole.User, words.Length > _options.MaxPromptCharacters ? words[.._options.MaxPromptCharacters] : words));
-            }
-
-            for (var round = 0; round < _options.MaxToolRounds && !token.IsCancellationRequested; round++)
-            {
-                var calls = await StreamAsync(g, messages, token);
-                if (calls is not null && !g.Kept.Task.IsCompleted)
-                {
-                    // Tools act on the world (a booking, a hand-off): a speculation waits to be kept before it runs them.
-                    await g.Kept.Task.WaitAsync(token);
-                }
-
-                if (calls is null || !await _tools.RunAsync(g, calls, messages))
-                {
-                    break;
-                }
-            }
-
-            // A tool that ended the call has already closed the answer; otherwise close it, never in silence.
-            if (!g.Ended)
-            {
-                if (g.Produced == 0)
-                {
-                    await EmitAsync(g, _options.FallbackText, last: false);
-                }
-
-                await EmitAsync(g, string.Empty, last: true);
-            }
+            await SayWholeAsync(_options.NoHandoffText);
+            return;
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested || _lifetime.IsCancellationRequested)
+
+        await SayWholeAsync(_options.HandoffText);
+        var data = HandoffData.LiveAgent(reason, _call.CallId, _agent.Id);
+        await _gate.SendAsync(null, (o, ct) => o.EndAsync(data, ct));
+        Finish(CallEndReasons.HandedOff, data);
+    }
+
+    private async Task EndCallAsync(string goodbye)
+    {
+        await SayWholeAsync(goodbye);
+        await _gate.SendAsync(null, (o, ct) => o.EndAsync(null, ct));
+        Finish(CallEndReasons.AgentEnded, handoffData: null);
+    }
+
+    /// <summary>Ends the call once, from an input or from a tool inside an answer.</summary>
+    private void Finish(string reason, string? handoffData)
+    {
+        if (!_log.End(reason, handoffData))
         {
             return;
         }
-        catch (Exception e) when (!token.IsCancellationRequested)
+
+        if (reason == CallEndReasons.HandedOff)
         {
-            LogModelFailed(e, _call.CallId);
-            VoiceTelemetry.ProviderFailed(VoiceTelemetry.Providers.Llm);
-            g.Activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
-            lock (_sync) _record = _record with { LastError = $"model: {e.GetType().Name}: {e.Message}" };
-            try
-            {
-                await EmitAsync(g, g.Produced == 0 ? _options.ApologyText : " " + _options.ApologyText, last: true);
-            }
-            catch (Exception sendFailure) when (sendFailure is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException)
-            {
-                return;
-            }
+            VoiceTelemetry.Handoffs.Add(1);
         }
 
-        if (!g.Kept.Task.IsCompleted)
-        {
-            // A speculation that finished early stays held until the final words keep or cancel it.
-            try
-            {
-                await g.Kept.Task.WaitAsync(token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-
-        bool mine;
-        lock (_sync)
-        {
-            mine = _current == g;
-            if (mine)
-            {
-                _current = null;
-            }
-        }
-
-        if (mine)
-        {
-            FinishTurn(g, g.Spoken.ToString(), interrupted: false);
-        }
+        _activity?.SetTag("agentos.call.end_reason", reason);
+        StopCallActivity();
     }
 
-    /// <summary>
-    /// Streams one model call, speaking its text; returns the tool calls it asked for, or null for none. While the
-    /// caller has heard nothing of this turn, the model must start answering within
-    /// <see cref="ConversationOptions.FirstTokenTimeout"/>: a model that hangs would otherwise leave the line silent
-    /// for the whole HTTP timeout. Past it the call is abandoned as failed (<see cref="TimeoutException"/>), and the
-    /// caller hears the apology.
-    /// </summary>
-    private async Task<List<FunctionCallContent>?> StreamAsync(Generation g, List<ChatMessage> messages, CancellationToken token)
+    private void StartCallActivity(CallStart call)
     {
-        var timeout = g.Produced == 0 ? _options.FirstTokenTimeout : Timeout.InfiniteTimeSpan;
-        using var deadline = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token);
-        try
+        // Current only while it is created: the session's work is parented explicitly, never by where it was made.
+        var previous = Activity.Current;
+        _activity = VoiceTelemetry.Source.StartActivity("call", ActivityKind.Server, VoiceTelemetry.ParentFrom(call.TraceParent));
+        Activity.Current = previous;
+        if (_activity is { IsAllDataRequested: true })
         {
-            return await StreamAsync(g, messages, deadline, linked.Token);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The model sent nothing within Conversation:FirstTokenTimeout ({timeout}).");
-        }
-    }
-
-    private async Task<List<FunctionCallContent>?> StreamAsync(Generation g, List<ChatMessage> messages, CancellationTokenSource deadline, CancellationToken token)
-    {
-        List<FunctionCallContent>? calls = null;
-        var answering = false;
-        // Disposing the enumerator closes the provider's stream; cancellation makes MoveNextAsync stop at once.
-        await using var stream = _chat.GetStreamingResponseAsync(messages, _chatOptions, token).GetAsyncEnumerator(token);
-        while (await stream.MoveNextAsync())
-        {
-            if (!answering && stream.Current.Contents.Count > 0)
-            {
-                // Once, not per token: the model has started, and from here on only the request's own timeout applies.
-                answering = true;
-                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
-
-            // Indexed, not foreach: IList's enumerator would be one more allocation per token.
-            var contents = stream.Current.Contents;
-            for (var i = 0; i < contents.Count; i++)
-            {
-                switch (contents[i])
-                {
-                    case TextContent { Text.Length: > 0 } text:
-                        var piece = text.Text;
-                        if (g.SpaceBeforeNext)
-                        {
-                            g.SpaceBeforeNext = false;
-                            piece = piece.StartsWith(' ') ? piece : " " + piece;
-                        }
-
-                        if (!await EmitAsync(g, piece, last: false))
-                        {
-                            return null;
-                        }
-
-                        break;
-                    case FunctionCallContent call:
-                        (calls ??= []).Add(call);
-                        break;
-                    case UsageContent usage:
-                        lock (_sync)
-                        {
-                            _record = _record with
-                            {
-                                TokensIn = _record.TokensIn + (usage.Details.InputTokenCount ?? 0),
-                                TokensOut = _record.TokensOut + (usage.Details.OutputTokenCount ?? 0),
-                            };
-                        }
-
-                        break;
-                }
-            }
-        }
-
-        return calls;
-    }
-
-    /// <summary>Sends a piece of <paramref name="g"/>'s answer if it is still the current generation; false once it is not.</summary>
-    internal async ValueTask<bool> EmitAsync(Generation g, string text, bool last)
-    {
-        await _emit.WaitAsync(CancellationToken.None);
-        try
-        {
-            if (Volatile.Read(ref _generationId) != g.Id)
-            {
-                return false;
-            }
-
-            if (text.Length > 0)
-            {
-                g.Produced++;
-            }
-
-            if (g.Held is { } held)
-            {
-                held.Add((text, last));
-                return true;
-            }
-
-            await SendLockedAsync(g, text, last);
-            return true;
-        }
-        finally
-        {
-            _emit.Release();
+            _activity.SetTag(VoiceTelemetry.CallIdTag, call.CallId);
+            _activity.SetTag(VoiceTelemetry.AgentIdTag, _agent.Id);
+            _activity.SetTag("agentos.call.direction", call.Direction);
+            _activity.SetTag("twilio.call_sid", call.CallSid);
         }
     }
 
-    /// <summary>Sends a piece of <paramref name="g"/>'s answer; the caller holds the emit lock and has checked the generation is current.</summary>
-    private async ValueTask SendLockedAsync(Generation g, string text, bool last)
-    {
-        await _output.SayAsync(text, last, _lifetime.Token);
-        if (text.Length > 0)
-        {
-            if (g.Tokens++ == 0)
-            {
-                // Once per turn, never per token: the turn path stays free of telemetry allocations.
-                g.FirstTokenMs = _time.GetElapsedTime(g.PromptTimestamp).TotalMilliseconds;
-                VoiceTelemetry.FirstToken.Record(g.FirstTokenMs.Value);
-                g.Activity?.AddEvent(new ActivityEvent("first_token"));
-            }
-
-            g.Spoken.Append(text);
-            g.Stream?.Append(text); // after the send: gathering for events never holds a token back
-        }
-
-        if (last)
-        {
-            g.Stream?.Flush();
-            g.Activity?.AddEvent(new ActivityEvent("last_token"));
-        }
-    }
-
-    /// <summary>Sends a non-model action (language, end) under the emit lock, for the current generation only.</summary>
-    internal async ValueTask<bool> SendAsync(Generation? g, Func<ICallOutput, CancellationToken, ValueTask> send)
-    {
-        await _emit.WaitAsync(CancellationToken.None);
-        try
-        {
-            if (g is not null && Volatile.Read(ref _generationId) != g.Id)
-            {
-                return false;
-            }
-
-            await send(_output, _lifetime.Token);
-            return true;
-        }
-        finally
-        {
-            _emit.Release();
-        }
-    }
+    private void StopCallActivity() => Interlocked.Exchange(ref _activity, null)?.Stop();
 
     private static string BuildPrompt(Agent agent, IReadOnlyDictionary<string, string> context)
     {
@@ -502,16 +235,12 @@ public sealed partial class ConversationSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        StopSpeculating();
-        await CancelGenerationAsync(heardText: null);
-        await _lifetime.CancelAsync();
-        _lifetime.Dispose();
+        _turns.StopSpeculating();
+        await _turns.CancelAsync(heardText: null);
+        await _gate.DisposeAsync();
         StopCallActivity();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: Twilio reported an error: {Description}")]
     private partial void LogTransportError(string callId, string description);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Call {CallId}: the model failed mid-turn; the caller hears an apology")]
-    private partial void LogModelFailed(Exception e, string callId);
 }

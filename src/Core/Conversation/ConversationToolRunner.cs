@@ -1,3 +1,4 @@
+using AgentOS.Voice.Agents;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Hosting;
@@ -8,13 +9,17 @@ namespace AgentOS.Voice.Conversation;
 /// <summary>
 /// Runs the tools the model asked for within one generation. Side effects happen once per call: a repeated call with
 /// the same normalized arguments (e.g. after the caller interrupted and repeated the turn) gets the first result back.
+/// A tool that ends the call (end, hand-off) closes the answer and the output itself, then reports the end through
+/// <paramref name="ended"/> (reason, hand-off data).
 /// </summary>
-internal sealed class ConversationToolRunner(ConversationSession session)
+internal sealed class ConversationToolRunner(
+    Agent agent, string callId, ConversationOptions options, TimeProvider time, CallOutputGate gate, CallLog log,
+    IAgentToolClient? client, Action<string, string?> ended)
 {
     private readonly Dictionary<string, string> _done = new(StringComparer.Ordinal);
 
     /// <summary>Runs <paramref name="calls"/> and appends them with their results to <paramref name="messages"/>; true when the model should speak again.</summary>
-    public async Task<bool> RunAsync(ConversationSession.Generation g, List<FunctionCallContent> calls, List<ChatMessage> messages)
+    public async Task<bool> RunAsync(Generation g, List<FunctionCallContent> calls, List<ChatMessage> messages)
     {
         var again = false;
         foreach (var call in calls)
@@ -33,8 +38,8 @@ internal sealed class ConversationToolRunner(ConversationSession session)
             span?.SetTag("agentos.tool.repeat", result is not null);
             if (result is null)
             {
-                var (outcome, happened) = session.AgentTool(call.Name) is { } tool && session.ToolClient is { } client
-                    ? await RunAgentToolAsync(g, tool, client, call, r => http = r)
+                var (outcome, happened) = AgentTool(call.Name) is { } tool && client is { } endpoint
+                    ? await RunAgentToolAsync(g, tool, endpoint, call, r => http = r)
                     : await RunOneAsync(g, call);
                 result = outcome;
                 if (http is { Failed: true })
@@ -50,7 +55,7 @@ internal sealed class ConversationToolRunner(ConversationSession session)
             }
 
             var exchange = new ToolExchange(call.CallId, call.Name, call.Arguments, result);
-            session.AddTurn(TurnRole.Tool, $"{call.Name}({ConversationTools.ArgumentsJson(call)}) → {result}", exchange, http);
+            log.AddTurn(TurnRole.Tool, $"{call.Name}({ConversationTools.ArgumentsJson(call)}) → {result}", exchange, http, answerSoFar: g.Stream);
             g.SpaceBeforeNext = g.Tokens > 0;
             messages.Add(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent(call.CallId, call.Name, call.Arguments)]));
             messages.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(call.CallId, result)]));
@@ -65,36 +70,36 @@ internal sealed class ConversationToolRunner(ConversationSession session)
         return again;
     }
 
-    private async Task<(string Result, bool Happened)> RunOneAsync(ConversationSession.Generation g, FunctionCallContent call)
+    private async Task<(string Result, bool Happened)> RunOneAsync(Generation g, FunctionCallContent call)
     {
         switch (call.Name)
         {
             case ConversationTools.HandoffToHuman:
-                if (!session.CanHandOff)
+                if (string.IsNullOrWhiteSpace(agent.TransferNumber))
                 {
                     return ("No person is available to take the call. Tell the caller and keep helping.", false);
                 }
 
                 var reason = ConversationTools.Argument(call, LlmToolNames.ReasonArgument) ?? "caller asked for a person";
-                var data = session.HandoffJson(reason);
-                var handedOff = await session.EndFromGenerationAsync(g, g.Tokens == 0 ? session.Options.HandoffText : null, CallEndReasons.HandedOff, data);
+                var data = HandoffData.LiveAgent(reason, callId, agent.Id);
+                var handedOff = await EndFromGenerationAsync(g, g.Tokens == 0 ? options.HandoffText : null, CallEndReasons.HandedOff, data);
                 return handedOff ? ("The call was handed to a person.", true) : ("Not done: the turn was interrupted.", false);
 
             case ConversationTools.EndCall:
                 var goodbye = ConversationTools.Argument(call, LlmToolNames.GoodbyeArgument);
                 // With no goodbye argument, an answer that already said something has said its goodbye.
-                var farewell = !string.IsNullOrWhiteSpace(goodbye) ? Spaced(g, goodbye) : g.Tokens == 0 ? session.Options.GoodbyeText : null;
-                var ended = await session.EndFromGenerationAsync(g, farewell, CallEndReasons.AgentEnded, handoffData: null);
+                var farewell = !string.IsNullOrWhiteSpace(goodbye) ? Spaced(g, goodbye) : g.Tokens == 0 ? options.GoodbyeText : null;
+                var ended = await EndFromGenerationAsync(g, farewell, CallEndReasons.AgentEnded, handoffData: null);
                 return ended ? ("The call has ended.", true) : ("Not done: the turn was interrupted.", false);
 
             case ConversationTools.SwitchLanguage:
                 var language = ConversationTools.Argument(call, LlmToolNames.LanguageArgument)?.Trim();
-                if (!ConversationTools.IsLanguageTag(language) || !session.Speaks(language!))
+                if (!ConversationTools.IsLanguageTag(language) || !Speaks(language!))
                 {
                     return ($"Language '{language}' is not available on this call; keep the current language.", false);
                 }
 
-                var switched = await session.SendAsync(g, (o, ct) => o.SwitchLanguageAsync(language, language, ct));
+                var switched = await gate.SendAsync(g, (o, ct) => o.SwitchLanguageAsync(language, language, ct));
                 return switched ? ($"Speech and transcription are now in {language}. Continue in that language.", true) : ("Not done: the turn was interrupted.", false);
 
             default:
@@ -105,20 +110,20 @@ internal sealed class ConversationToolRunner(ConversationSession session)
     /// <summary>
     /// Calls the agent's own endpoint. Past the filler delay the caller hears a short filler; a failure comes back as a
     /// result with a sentence to say. An interruption cancels the wait (the caller's new words are answered at once)
-    /// and the session marks it in the transcript before the caller's words; the idempotency key lets the agent's system recognise a repeat.
+    /// and the cancelling turn marks it in the transcript before the caller's words; the idempotency key lets the agent's system recognise a repeat.
     /// </summary>
     private async Task<(string Result, bool Happened)> RunAgentToolAsync(
-        ConversationSession.Generation g, Agents.AgentTool tool, IAgentToolClient client, FunctionCallContent call, Action<AgentToolResult> answered)
+        Generation g, AgentTool tool, IAgentToolClient endpoint, FunctionCallContent call, Action<AgentToolResult> answered)
     {
         Volatile.Write(ref g.PendingTool, call);
-        var running = client.CallAsync(session.AgentRecord, tool, session.CallId, call, g.Cancellation.Token);
+        var running = endpoint.CallAsync(agent, tool, callId, call, g.Cancellation.Token);
         using var fillerTimer = CancellationTokenSource.CreateLinkedTokenSource(g.Cancellation.Token);
-        var filler = Task.Delay(session.Options.ToolFillerDelay, session.Time, fillerTimer.Token);
+        var filler = Task.Delay(options.ToolFillerDelay, time, fillerTimer.Token);
         try
         {
             if (await Task.WhenAny(running, filler) == filler && !filler.IsCanceled)
             {
-                await session.EmitAsync(g, Spaced(g, session.Options.ToolFillerText), last: false);
+                await gate.EmitAsync(g, Spaced(g, options.ToolFillerText), last: false);
             }
 
             await fillerTimer.CancelAsync();
@@ -135,11 +140,51 @@ internal sealed class ConversationToolRunner(ConversationSession session)
         }
     }
 
+    /// <summary>
+    /// Ends the call from inside generation <paramref name="g"/>: finishes the answer with <paramref name="say"/> and
+    /// last:true, then sends end. False when the generation was cancelled first.
+    /// </summary>
+    private async Task<bool> EndFromGenerationAsync(Generation g, string? say, string reason, string? handoffData)
+    {
+        if (!string.IsNullOrEmpty(say) && !await gate.EmitAsync(g, say, last: false))
+        {
+            return false;
+        }
+
+        if (!await gate.EmitAsync(g, string.Empty, last: true) || !await gate.SendAsync(g, (o, ct) => o.EndAsync(handoffData, ct)))
+        {
+            return false;
+        }
+
+        g.Ended = true;
+        ended(reason, handoffData);
+        return true;
+    }
+
+    private AgentTool? AgentTool(string name)
+    {
+        foreach (var tool in agent.Tools)
+        {
+            if (tool.Name == name)
+            {
+                return tool;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The agent's own language or one of its others; with none configured any language is allowed.</summary>
+    private bool Speaks(string language) =>
+        agent.OtherLanguages.Count == 0 ||
+        string.Equals(language, agent.Language, StringComparison.OrdinalIgnoreCase) ||
+        agent.OtherLanguages.Any(l => string.Equals(l.Code, language, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The transcript line and model history entry of an agent tool call the caller interrupted.</summary>
     public static (string Text, ToolExchange Exchange) Interrupted(FunctionCallContent call) =>
         ($"{call.Name}({ConversationTools.ArgumentsJson(call)}) → (interrupted by the caller before it answered)",
          new ToolExchange(call.CallId, call.Name, call.Arguments, """{"error":"interrupted: the caller spoke before the tool answered"}"""));
 
     // The goodbye follows whatever the model already said in this answer.
-    private static string Spaced(ConversationSession.Generation g, string text) => g.Tokens > 0 && !text.StartsWith(' ') ? " " + text : text;
+    private static string Spaced(Generation g, string text) => g.Tokens > 0 && !text.StartsWith(' ') ? " " + text : text;
 }

@@ -119,5 +119,8 @@ public sealed record HandoffData(string ReasonCode, string Reason, string CallId
 {
     public const string LiveAgentHandoff = "live-agent-handoff";
 
+    /// <summary>The JSON a hand-off to a live agent sends, for <paramref name="reason"/>.</summary>
+    public static string LiveAgent(string reason, string callId, string agentId) => new HandoffData(LiveAgentHandoff, reason, callId, agentId).ToJson();
+
     public string ToJson() => JsonSerializer.Serialize(this, ConversationJson.Default.HandoffData);
 }

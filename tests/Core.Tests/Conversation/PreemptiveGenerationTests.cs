@@ -1,6 +1,7 @@
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Calls;
 using AgentOS.Voice.Conversation;
+using AgentOS.Voice.TestSupport;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -34,7 +35,7 @@ public class PreemptiveGenerationTests
         await session.HandleAsync(new CallerSpeaking("Can I move to Friday"));
         Assert.Empty(_model.Requests); // the words were still changing
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsClosed == 1, "the speculation to read the whole answer");
+        await Eventually.True(() => _model.StreamsClosed == 1, "the speculation to read the whole answer");
         Assert.Empty(Texts); // held
 
         await session.HandleAsync(new CallerSaid("Can I move to Friday?"));
@@ -66,12 +67,12 @@ public class PreemptiveGenerationTests
 
         await session.HandleAsync(new CallerSpeaking("Can I move to Monday"));
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsOpened == 1, "the speculation to start");
+        await Eventually.True(() => _model.StreamsOpened == 1, "the speculation to start");
         await session.HandleAsync(new CallerSaid("Can I move to Friday?"));
         await session.Idle;
 
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually(() => _model.StreamsClosed == 2, "both model streams to close");
+        await Eventually.True(() => _model.StreamsClosed == 2, "both model streams to close");
         Assert.Equal(["Can I move to Monday", "Can I move to Friday?"], _model.Requests.Select(r => r[^1].Text));
         Assert.Equal(["text:Friday ", "text:at ", "text:ten.", "text:|last"], Texts);
         Assert.DoesNotContain(_recorder.Turns, t => t.Text.Contains("guess", StringComparison.Ordinal));
@@ -93,11 +94,11 @@ public class PreemptiveGenerationTests
 
         await session.HandleAsync(new CallerSpeaking("Is nine"));
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsOpened == 1, "the first speculation to start");
+        await Eventually.True(() => _model.StreamsOpened == 1, "the first speculation to start");
         await session.HandleAsync(new CallerSpeaking("Is nine or ten free"));
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsClosed == 2, "the second speculation to read its answer");
+        await Eventually.True(() => _model.StreamsClosed == 2, "the second speculation to read its answer");
         await session.HandleAsync(new CallerSaid("Is nine or ten free?"));
         await session.Idle;
 
@@ -118,7 +119,7 @@ public class PreemptiveGenerationTests
 
         await session.HandleAsync(new CallerSpeaking("Sorry, one"));
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsOpened == 1, "the speculation to start");
+        await Eventually.True(() => _model.StreamsOpened == 1, "the speculation to start");
         await session.HandleAsync(new CallerInterrupted("Hi, this is"));
         await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -172,12 +173,12 @@ public class PreemptiveGenerationTests
 
         await session.HandleAsync(new CallerSpeaking("That is all thanks"));
         _time.Advance(Stable);
-        await Eventually(() => _model.StreamsClosed == 1, "the speculation to ask for the tool");
+        await Eventually.True(() => _model.StreamsClosed == 1, "the speculation to ask for the tool");
         Assert.DoesNotContain(_output.Sent, m => m.StartsWith("end", StringComparison.Ordinal));
         Assert.False(session.HasEnded);
 
         await session.HandleAsync(new CallerSaid("That is all, thanks."));
-        await Eventually(() => session.HasEnded, "the kept answer to end the call");
+        await Eventually.True(() => session.HasEnded, "the kept answer to end the call");
     }
 
     [Theory]
@@ -185,19 +186,5 @@ public class PreemptiveGenerationTests
     [InlineData("  Friday,   at TEN. ", "friday at ten")]
     [InlineData("I'd like that!", "id like that")]
     public void Words_are_compared_without_case_punctuation_or_extra_spaces(string text, string normalized) =>
-        Assert.Equal(normalized, ConversationSession.Normalize(text));
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(5);
-        }
-    }
+        Assert.Equal(normalized, TurnGenerator.Normalize(text));
 }
