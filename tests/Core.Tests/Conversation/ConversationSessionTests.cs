@@ -113,11 +113,11 @@ public class ConversationSessionTests
         await session.HandleAsync(new CallerInterrupted("old-1 old-", 460));
         var sentAtInterrupt = _output.Sent.Count;
         await session.Idle;
-        await Task.Delay(50);
+        // Once the stream is closed its generation has nothing left to send: a stale token would be in by now.
+        await Eventually.True(() => _model.StreamsClosed == 1, "the interrupted model stream closed");
 
         Assert.Equal(sentAtInterrupt, _output.Sent.Count);
         Assert.DoesNotContain("text:|last", _output.Sent);
-        await Eventually.True(() => _model.StreamsClosed == 1, "the interrupted model stream closed");
         var last = session.History[^1];
         Assert.Equal((TurnRole.Agent, "old-1 old-", true), (last.Role, last.Text, last.Interrupted));
         Assert.Contains(_recorder.Turns, t => t.Index == last.Index && t.Interrupted && t.Text == "old-1 old-");
@@ -146,7 +146,7 @@ public class ConversationSessionTests
         }
 
         await session.Idle;
-        await Task.Delay(30);
+        await Eventually.True(() => _model.StreamsOpened == _model.StreamsClosed, "every model stream closed");
         var sent = _output.Sent;
         for (var i = 0; i < cycles; i++)
         {
@@ -156,7 +156,6 @@ public class ConversationSessionTests
             Assert.True(last < 0 || nextFirst < 0 || last < nextFirst, $"generation {i} spoke after generation {i + 1} began");
         }
 
-        await Eventually.True(() => _model.StreamsOpened == _model.StreamsClosed, "every model stream closed");
         Assert.DoesNotContain("text:|last", sent);
     }
 
@@ -170,14 +169,13 @@ public class ConversationSessionTests
         await _output.WaitForAsync(s => s.Count >= 2);
         await session.HandleAsync(new CallerSaid("Actually, second question"));
         await session.Idle;
-        await Task.Delay(20);
+        await Eventually.True(() => _model.StreamsClosed == 2, "both model streams closed");
 
         var sent = _output.Sent;
         var firstNew = sent.ToList().IndexOf("text:new ");
         Assert.True(firstNew > 0);
         Assert.DoesNotContain(sent.Skip(firstNew), s => s.Contains("old"));
         Assert.Equal("text:|last", sent[^1]);
-        await Eventually.True(() => _model.StreamsClosed == 2, "both model streams closed");
         Assert.Equal(["Actually, second question"], _model.Requests[1].Where(m => m.Role == ChatRole.User).Skip(1).Select(m => m.Text));
     }
 
