@@ -22,24 +22,14 @@ public sealed partial class VoiceMessageDispatcher
         await poisoned.AddAsync(VoiceMessageQueue.QueueName, queueMessageId, messageText, reason, time.GetUtcNow(), cancellationToken);
         await queue.PoisonAsync(messageText, cancellationToken);
 
-        VoiceMessageJob job;
-        try
-        {
-            job = VoiceMessageJob.Parse(messageText);
-        }
-        catch (VoiceMessageRejectedException)
-        {
-            return;
-        }
-
-        if (job.AgentId is null || (job.MessageId is null && job.IdempotencyKey is null))
+        if (NamedJob(messageText) is not ({ } job, { } agentId))
         {
             return;
         }
 
         // Only the same message fails: a bad job that reuses a good message's id must not end it.
         var now = time.GetUtcNow();
-        var message = await store.UpdateAsync(job.AgentId, job.ResolveMessageId(), m => !m.State.IsBeforeCall()
+        var message = await store.UpdateAsync(agentId, job.ResolveMessageId(), m => !m.State.IsBeforeCall()
             ? null
             : job.DifferencesFrom(m).Count > 0
                 ? m.Note(now, $"a job with this id was rejected ({reason}); that job was not sent")
@@ -48,6 +38,22 @@ public sealed partial class VoiceMessageDispatcher
                     Error = new MessageError(MessageErrorCodes.Poisoned, $"Not retried: {reason} The job is in {VoiceMessageQueue.QueueName}-poison."),
                 }, cancellationToken);
         await RequestOutcomeIfEndedAsync(message, cancellationToken);
+    }
+
+    /// <summary>The job a poisoned queue message names, with its agent; null when it is no job or names no record.</summary>
+    private static (VoiceMessageJob Job, string AgentId)? NamedJob(string messageText)
+    {
+        VoiceMessageJob job;
+        try
+        {
+            job = VoiceMessageJob.Parse(messageText);
+        }
+        catch (VoiceMessageRejectedException)
+        {
+            return null;
+        }
+
+        return job.AgentId is null || (job.MessageId is null && job.IdempotencyKey is null) ? null : (job, job.AgentId);
     }
 
     /// <summary>The provider refused the request itself (key, permission, voice, input): asking again gives the same answer.</summary>

@@ -110,22 +110,12 @@ public sealed partial class VoiceMessageDispatcher(
     /// <summary>The last attempt failed: the record says why, unless a call is already under way.</summary>
     public async Task OnPoisonAsync(string messageText, string reason, CancellationToken cancellationToken)
     {
-        VoiceMessageJob job;
-        try
-        {
-            job = VoiceMessageJob.Parse(messageText);
-        }
-        catch (VoiceMessageRejectedException)
+        if (NamedJob(messageText) is not ({ } job, { } agentId))
         {
             return;
         }
 
-        if (job.AgentId is null || (job.MessageId is null && job.IdempotencyKey is null))
-        {
-            return;
-        }
-
-        var message = await store.UpdateAsync(job.AgentId, job.ResolveMessageId(), m => m.State.IsBeforeCall()
+        var message = await store.UpdateAsync(agentId, job.ResolveMessageId(), m => m.State.IsBeforeCall()
             ? m.Transition(MessageState.Failed, time.GetUtcNow(), "gave up: " + reason) with
             {
                 Error = new MessageError(MessageErrorCodes.Poisoned, $"Gave up after {m.Attempts} attempts; the job is in {VoiceMessageQueue.QueueName}-poison. Last error: {reason}"),
