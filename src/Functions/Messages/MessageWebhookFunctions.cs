@@ -1,6 +1,7 @@
 using AgentOS.Voice.Functions.Hosting;
 using AgentOS.Voice.Messages;
 using AgentOS.Voice.Storage;
+using AgentOS.Voice.Twilio.Webhooks;
 using AgentOS.Voice.Twilio.Twiml;
 using Microsoft.Azure.Functions.Worker;
 using Twilio.TwiML;
@@ -18,39 +19,21 @@ public sealed class MessageWebhookFunctions(
     private const string Route = VoiceMessageCallFactory.CallbackRoute;
 
     [Function("MessageStatusCallback")]
-    public async Task<IResult> StatusAsync(
+    public Task<IResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/status")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken)
-    {
-        if (await twilio.RefuseAsync(request) is { } refused)
-        {
-            return refused;
-        }
-
-        var voice = await TwilioWebhook.ReadAsync(request);
-        return Answer(await storage.RunOrDeferAsync(
-            $"message {messageId} call status {voice.CallStatus}",
-            token => webhooks.OnCallStatusAsync(agentId, messageId, voice, token),
-            cancellationToken), agentId, messageId, Results.NoContent());
-    }
+        string agentId, string messageId, CancellationToken cancellationToken) =>
+        ApplyAsync(
+            request, agentId, messageId, voice => $"message {messageId} call status {voice.CallStatus}",
+            (voice, token) => webhooks.OnCallStatusAsync(agentId, messageId, voice, token), Results.NoContent(), cancellationToken);
 
     // Twilio runs what this answers once the answer is recorded: thank-you is the message's business, so just end.
     [Function("MessageRecordingCallback")]
-    public async Task<IResult> RecordingAsync(
+    public Task<IResult> RecordingAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/recording")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken)
-    {
-        if (await twilio.RefuseAsync(request) is { } refused)
-        {
-            return refused;
-        }
-
-        var voice = await TwilioWebhook.ReadAsync(request);
-        return Answer(await storage.RunOrDeferAsync(
-            $"message {messageId} recording",
-            token => webhooks.OnRecordingAsync(agentId, messageId, voice, token),
-            cancellationToken), agentId, messageId, new VoiceResponse().Hangup().ToHttpResult());
-    }
+        string agentId, string messageId, CancellationToken cancellationToken) =>
+        ApplyAsync(
+            request, agentId, messageId, _ => $"message {messageId} recording",
+            (voice, token) => webhooks.OnRecordingAsync(agentId, messageId, voice, token), new VoiceResponse().Hangup().ToHttpResult(), cancellationToken);
 
     /// <summary>Without the record (storage out, or no such message) the call just ends: the message was played.</summary>
     [Function("MessageAfterPlayCallback")]
@@ -71,9 +54,20 @@ public sealed class MessageWebhookFunctions(
     }
 
     [Function("MessageAmdCallback")]
-    public async Task<IResult> MachineDetectionAsync(
+    public Task<IResult> MachineDetectionAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/amd")] HttpRequest request,
-        string agentId, string messageId, CancellationToken cancellationToken)
+        string agentId, string messageId, CancellationToken cancellationToken) =>
+        ApplyAsync(
+            request, agentId, messageId, _ => $"message {messageId} answering machine verdict",
+            (voice, token) => webhooks.OnMachineDetectionAsync(agentId, messageId, voice, token), Results.NoContent(), cancellationToken);
+
+    /// <summary>
+    /// Applies a signed callback to its message, or defers it while storage is out. Deferred work is answered as
+    /// <paramref name="done"/>: what Twilio told is kept and applied once storage is back.
+    /// </summary>
+    private async Task<IResult> ApplyAsync(
+        HttpRequest request, string agentId, string messageId, Func<TwilioVoiceRequest, string> what,
+        Func<TwilioVoiceRequest, CancellationToken, Task<VoiceMessage?>> apply, IResult done, CancellationToken cancellationToken)
     {
         if (await twilio.RefuseAsync(request) is { } refused)
         {
@@ -81,15 +75,9 @@ public sealed class MessageWebhookFunctions(
         }
 
         var voice = await TwilioWebhook.ReadAsync(request);
-        return Answer(await storage.RunOrDeferAsync(
-            $"message {messageId} answering machine verdict",
-            token => webhooks.OnMachineDetectionAsync(agentId, messageId, voice, token),
-            cancellationToken), agentId, messageId, Results.NoContent());
+        var update = await storage.RunOrDeferAsync(what(voice), token => apply(voice, token), cancellationToken);
+        return update is { Value: null, Deferred: false } ? NotFound(agentId, messageId) : done;
     }
-
-    // Deferred work is answered as done: what Twilio told is kept and applied once storage is back.
-    private static IResult Answer((VoiceMessage? Message, bool Deferred) update, string agentId, string messageId, IResult done) =>
-        update is { Message: null, Deferred: false } ? NotFound(agentId, messageId) : done;
 
     private static IResult NotFound(string agentId, string messageId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such message.", detail: $"Agent '{agentId}' has no message '{messageId}'.");
