@@ -95,8 +95,11 @@ internal sealed partial class TurnGenerator
             }
         }
 
-        return await gate.ReleaseHeldAsync(g, () => log.AddTurn(TurnRole.Caller, text));
+        return await KeepAsync(g, text);
     }
+
+    // Apart from TryKeepSpeculationAsync: a lambda capturing its parameter would allocate on every final, kept or not.
+    private Task<bool> KeepAsync(Generation g, string text) => gate.ReleaseHeldAsync(g, () => log.AddTurn(TurnRole.Caller, text));
 
     public void StopSpeculating()
     {
