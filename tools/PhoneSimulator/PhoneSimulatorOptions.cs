@@ -30,6 +30,12 @@ public sealed class PhoneSimulatorOptions
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
+    /// While set (500, 503…), every REST request is answered with this status and Twilio's error body, as during an
+    /// incident at Twilio; calls already running go on. May be changed while the simulator runs.
+    /// </summary>
+    public int? RestFailureStatus { get; set; }
+
+    /// <summary>
     /// Turns the softphone socket (<c>/sim/softphone</c>) on: the incoming-call webhook of agent <c>{agentId}</c>,
     /// e.g. <c>http://127.0.0.1:7071/agents/{agentId}/incoming-call</c>. Null (the default) leaves it off.
     /// </summary>

@@ -12,6 +12,9 @@ internal static class TwilioRestApi
     {
         var options = switchboard.Context.Options;
         var account = app.MapGroup("/2010-04-01/Accounts/{accountSid}");
+        account.AddEndpointFilter((context, next) => options.RestFailureStatus is { } status
+            ? ValueTask.FromResult<object?>(TwilioError.Result(status, 20000 + status, "Service is unavailable, please try again (simulated incident)"))
+            : next(context));
 
         account.MapPost("/Calls.json", async (string accountSid, HttpRequest request) =>
         {
