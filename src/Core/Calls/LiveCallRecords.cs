@@ -14,8 +14,6 @@ namespace AgentOS.Voice.Calls;
 /// </summary>
 public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder recorder, WebhookStorage storage, TimeProvider time, ILogger<LiveCallRecords> logger)
 {
-    private static readonly HashSet<string> FinalStatuses = new(StringComparer.Ordinal) { "completed", "busy", "no-answer", "failed", "canceled" };
-
     /// <summary>
     /// Queued, not awaited: a storage round trip here would be silence on the line before the caller hears the
     /// agent, and the record is not lost if this write is late or dropped, because the relay session writes it at
@@ -48,32 +46,13 @@ public sealed partial class LiveCallRecords(ICallStore store, ICallRecorder reco
         UpdateAsync(callId, agentId, voice, call => call with { LastError = error }, cancellationToken);
 
     /// <summary>
-    /// A final status ends the record; with Twilio's CallDuration the start is set back from the end so the stored
-    /// duration is the one Twilio bills. Calls that never connected (busy, no-answer, failed, canceled) keep that
-    /// status as their end reason. Progress statuses only fill in the call sid. Calls we never took (an unknown agent's
-    /// number, say) get no record from their callbacks.
+    /// The status callback: a final status ends the record (<see cref="CallStatusUpdate"/>); progress statuses only
+    /// fill in the call sid. Calls we never took (an unknown agent's number, say) get no record from their callbacks.
     /// </summary>
     public Task ApplyStatusAsync(string callId, string agentId, TwilioVoiceRequest voice, CancellationToken cancellationToken)
     {
-        var status = voice.CallStatus ?? string.Empty;
-        if (!FinalStatuses.Contains(status))
-        {
-            return UpdateAsync(callId, agentId, voice, call => call, cancellationToken, createIfMissing: false);
-        }
-
-        var ended = voice.Timestamp ?? time.GetUtcNow();
-        return UpdateAsync(callId, agentId, voice, call =>
-        {
-            var connected = status == "completed";
-            return call with
-            {
-                State = CallState.Ended,
-                StartedAt = voice.CallDuration is { } seconds ? ended - TimeSpan.FromSeconds(seconds) : call.StartedAt,
-                EndedAt = ended,
-                Billed = voice.CallDuration is not null,
-                EndReason = call.EndReason ?? (connected ? CallEndReasons.CallerHungUp : status),
-            };
-        }, cancellationToken, createIfMissing: false);
+        var now = time.GetUtcNow();
+        return UpdateAsync(callId, agentId, voice, call => CallStatusUpdate.Apply(call, voice, now), cancellationToken, createIfMissing: false);
     }
 
     /// <summary>Twilio refused to place the call: it is over before it began.</summary>
