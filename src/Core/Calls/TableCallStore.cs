@@ -14,7 +14,7 @@ namespace AgentOS.Voice.Calls;
 /// are listed newest first through the index table "{prefix}callsbyagent" (<see cref="AgentTimeIndex"/>, keyed by the
 /// call's start).
 /// </summary>
-public sealed class TableCallStore(TableServiceClient service, IOptions<StorageOptions> storage, ILogger<TableCallStore> logger) : ICallStore, ICallContextStore, ICallHistory
+public sealed partial class TableCallStore(TableServiceClient service, IOptions<StorageOptions> storage, ILogger<TableCallStore> logger) : ICallStore, ICallContextStore, ICallHistory
 {
     public const string TableBaseName = "calls";
     public const string IndexTableName = "callsbyagent";

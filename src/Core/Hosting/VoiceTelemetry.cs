@@ -58,6 +58,13 @@ public static class VoiceTelemetry
         "agentos.voice.queue.age", "s", "Time a queue message waited before it was processed.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] });
 
+    /// <summary>
+    /// Records the reconciler looked at, tagged by kind (call, message) and result (settled, live, failed: no call SID
+    /// or unknown to Twilio, deferred: Twilio did not answer, changed: written meanwhile).
+    /// </summary>
+    public static readonly Counter<long> Reconciled = s_meter.CreateCounter<long>(
+        "agentos.voice.reconciler.records", "{record}", "Stuck call and message records looked up at Twilio, by kind and result.");
+
     public static class Providers
     {
         public const string Llm = "llm";

@@ -14,7 +14,7 @@ namespace AgentOS.Voice.Messages;
 /// (<see cref="AgentTimeIndex"/>, keyed by the message's creation, its state a column): message ids made from an
 /// idempotency key are hashes, so the message table's own order is not time.
 /// </summary>
-public sealed class TableVoiceMessageStore(TableServiceClient tables, IOptions<StorageOptions> options, ILogger<TableVoiceMessageStore> logger) : IVoiceMessageStore
+public sealed partial class TableVoiceMessageStore(TableServiceClient tables, IOptions<StorageOptions> options, ILogger<TableVoiceMessageStore> logger) : IVoiceMessageStore
 {
     public const string TableName = "messages";
     public const string IndexTableName = "messagesbyagent";

@@ -74,7 +74,13 @@ public sealed record VoiceMessage
 }
 
 /// <summary>Why a message failed. <see cref="Code"/>: "twilio-21211", "tts-failed", "poisoned", "call-outcome-unknown", …</summary>
-public sealed record MessageError(string Code, string Message);
+public sealed record MessageError(string Code, string Message)
+{
+    /// <summary>A claim that never got its call SID (found by the dispatcher's next delivery or by the reconciler).</summary>
+    public static MessageError ClaimWithoutCall(DateTimeOffset? claimedAt) => new(MessageErrorCodes.CallOutcomeUnknown,
+        $"Claimed for calling at {claimedAt:O} but no call SID was saved (the worker stopped while calling). " +
+        "It is not called again, so nobody is rung twice; check Twilio's call log for this number.");
+}
 
 public sealed record MessageHistoryEntry(DateTimeOffset At, MessageState State, string? Detail);
 

@@ -147,9 +147,7 @@ public sealed partial class VoiceMessageDispatcher(
             message.ClaimedAt + options.Value.ClaimTimeout < time.GetUtcNow())
         {
             logger.LogError("Message {MessageId} was claimed at {ClaimedAt} and no call SID was saved; not calling again", message.Id, message.ClaimedAt);
-            await FailAsync(message, new MessageError(MessageErrorCodes.CallOutcomeUnknown,
-                $"Claimed for calling at {message.ClaimedAt:O} but no call SID was saved (the worker stopped while calling). " +
-                "It is not called again, so nobody is rung twice; check Twilio's call log for this number."), cancellationToken);
+            await FailAsync(message, MessageError.ClaimWithoutCall(message.ClaimedAt), cancellationToken);
             return false;
         }
 

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+using NCrontab;
+
+namespace AgentOS.Voice.Reconciling;
+
+/// <summary>The reconciler of stuck records (section "Reconciler").</summary>
+public sealed class ReconcilerOptions : IValidatableObject
+{
+    public const string SectionName = "Reconciler";
+
+    /// <summary>
+    /// When it runs: the Functions host's timer schedule (NCRONTAB with seconds first, six fields), read by the host
+    /// as the app setting <c>Reconciler:Schedule</c> and checked here at start. Every 5 minutes by default.
+    /// </summary>
+    [Required]
+    public string Schedule { get; set; } = "0 */5 * * * *";
+
+    /// <summary>
+    /// A call or message record on a call not written for this long is looked up at Twilio. Longer than a message's
+    /// whole call (ringing, the voicemail greeting, the message, a recorded answer: a few minutes) so that callbacks
+    /// still on their way are not raced; a live call Twilio still reports in progress is left, however long it runs.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Most records looked up at Twilio in one run (messages first, then calls); the rest wait for the next run.</summary>
+    [Range(1, 5000)]
+    public int MaxPerRun { get; set; } = 200;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CrontabSchedule.TryParse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        {
+            yield return new ValidationResult(
+                $"Reconciler:Schedule '{Schedule}' is not an NCRONTAB schedule with seconds (six fields, e.g. \"0 */5 * * * *\").", [nameof(Schedule)]);
+        }
+    }
+}
