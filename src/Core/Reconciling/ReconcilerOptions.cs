@@ -9,11 +9,12 @@ public sealed class ReconcilerOptions : IValidatableObject
     public const string SectionName = "Reconciler";
 
     /// <summary>
-    /// When it runs: the Functions host's timer schedule (NCRONTAB with seconds first, six fields), read by the host
-    /// as the app setting <c>Reconciler:Schedule</c> and checked here at start. Every 5 minutes by default.
+    /// When it runs: the Functions host's timer schedule (NCRONTAB with seconds first, six fields). The host reads it
+    /// as an app setting before the app starts, so a default here would not reach it: the deployment, the local run
+    /// and local.settings.sample.json set it (every 5 minutes), and the app checks it at start.
     /// </summary>
-    [Required]
-    public string Schedule { get; set; } = "0 */5 * * * *";
+    [Required(ErrorMessage = "Reconciler:Schedule is required: the timer schedule of ReconcileRecords, e.g. \"0 */5 * * * *\".")]
+    public string Schedule { get; set; } = "";
 
     /// <summary>
     /// A call or message record on a call not written for this long is looked up at Twilio. Longer than a message's
@@ -29,7 +30,7 @@ public sealed class ReconcilerOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (CrontabSchedule.TryParse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+        if (!string.IsNullOrEmpty(Schedule) && CrontabSchedule.TryParse(Schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
         {
             yield return new ValidationResult(
                 $"Reconciler:Schedule '{Schedule}' is not an NCRONTAB schedule with seconds (six fields, e.g. \"0 */5 * * * *\").", [nameof(Schedule)]);

@@ -49,6 +49,7 @@ public sealed class RecordReconcilerTests(AzuriteFixture azurite) : IClassFixtur
             // Nothing listens here: the calls' status callbacks are lost.
             ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Speech:Provider"] = "espeak",
+            ["Reconciler:Schedule"] = "0 */5 * * * *",
         });
         builder.AddServiceDefaults();
         builder.Services.AddAgentOsStorage(builder.Configuration);
@@ -250,5 +251,33 @@ public sealed class RecordReconcilerTests(AzuriteFixture azurite) : IClassFixtur
         public TimeSpan Ahead { get; set; }
 
         public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Ahead;
+    }
+}
+
+public sealed class ReconcilerOptionsTests
+{
+    [Theory]
+    [InlineData(null, "Reconciler:Schedule is required")]
+    [InlineData("*/5 * * * *", "is not an NCRONTAB schedule with seconds")]
+    [InlineData("every 5 minutes", "is not an NCRONTAB schedule with seconds")]
+    public void A_schedule_the_host_could_not_run_stops_the_start_naming_the_setting(string? schedule, string error)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reconciler:Schedule"] = schedule }).Build();
+        using var services = new ServiceCollection().AddReconciler(configuration).BuildServiceProvider();
+
+        var refused = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ReconcilerOptions>>().Value);
+
+        Assert.Contains(error, refused.Message);
+    }
+
+    [Fact]
+    public void Six_field_schedules_and_the_default_deadline_are_accepted()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reconciler:Schedule"] = "0 */5 * * * *" }).Build();
+        using var services = new ServiceCollection().AddReconciler(configuration).BuildServiceProvider();
+
+        var options = services.GetRequiredService<IOptions<ReconcilerOptions>>().Value;
+
+        Assert.Equal((TimeSpan.FromMinutes(30), 200), (options.StuckAfter, options.MaxPerRun));
     }
 }
