@@ -7,6 +7,7 @@ using AgentOS.Voice.Functions.Messages;
 using AgentOS.Voice.Hosting;
 using AgentOS.Voice.Llm;
 using AgentOS.Voice.Outcomes;
+using AgentOS.Voice.Reconciling;
 using AgentOS.Voice.Speech;
 using AgentOS.Voice.Storage;
 using AgentOS.Voice.Twilio;
@@ -38,6 +39,7 @@ public static class FunctionsApp
         services.AddLlm(configuration, builder.Environment);
         services.AddOutcomes(configuration);
         services.AddVoiceEvents(configuration);
+        services.AddReconciler(configuration);
         services.AddSingleton<Hosting.TwilioWebhook>();
         services.AddStorageRetryBuffer();
         services.AddWebhookStorage(configuration);

@@ -26,7 +26,10 @@ public sealed record FunctionMetadata(string Name, string ScriptFile, string Ent
     }
 }
 
-/// <summary>A binding as functions.metadata writes it: httpTrigger (route, methods, authLevel), queueTrigger (queueName, connection), http ($return)...</summary>
+/// <summary>
+/// A binding as functions.metadata writes it: httpTrigger (route, methods, authLevel), queueTrigger (queueName,
+/// connection), timerTrigger (schedule), http ($return)...
+/// </summary>
 public sealed record BindingMetadata(
     string Name,
     string Type,
@@ -35,7 +38,8 @@ public sealed record BindingMetadata(
     IReadOnlyList<string>? Methods,
     string? AuthLevel,
     string? QueueName,
-    string? Connection)
+    string? Connection,
+    string? Schedule = null)
 {
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Other { get; init; }

@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace AgentOS.Voice.FunctionsRunner;
 
 /// <summary>What one invocation's parameters are bound from.</summary>
-internal sealed record Invocation(HttpContext? Http, QueueMessage? Message, CancellationToken CancellationToken);
+internal sealed record Invocation(HttpContext? Http, QueueMessage? Message, CancellationToken CancellationToken, TimerInfo? Timer = null);
 
 /// <summary>
 /// A function's method found from its functions.metadata entry point, with every parameter's binding decided when the
@@ -117,6 +117,7 @@ internal sealed class FunctionMethod
                 ("queueTrigger", _) when type == typeof(string) => i => i.Message!.MessageText,
                 ("queueTrigger", _) when type == typeof(BinaryData) => i => i.Message!.Body,
                 ("queueTrigger", _) when type == typeof(byte[]) => i => i.Message!.Body.ToArray(),
+                ("timerTrigger", _) when type == typeof(TimerInfo) => i => i.Timer,
                 _ => throw Unsupported(metadata, $"its {trigger.Type} parameter '{parameter.Name}' is a {type.Name}"),
             };
         }

@@ -6,13 +6,15 @@ using AgentOS.Voice.Storage;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
+using NCrontab;
 
 namespace AgentOS.Voice.FunctionsRunner;
 
 /// <summary>
 /// The Functions app on Kestrel without the Functions host: the same services (<see cref="FunctionsApp.AddVoiceFunctions"/>),
 /// every function in functions.metadata served (HTTP triggers on their routes and methods under host.json's route
-/// prefix, queue triggers by <see cref="QueueTriggerListener"/>). Not static only so that tests can name the
+/// prefix, queue triggers by <see cref="QueueTriggerListener"/>, timer triggers by <see cref="TimerTriggerListener"/>
+/// and the admin endpoint that runs one now). Not static only so that tests can name the
 /// runner's assembly in <c>WebApplicationFactory&lt;LocalFunctionsHost&gt;</c>.
 /// </summary>
 public sealed partial class LocalFunctionsHost
@@ -30,16 +32,21 @@ public sealed partial class LocalFunctionsHost
         builder.AddVoiceFunctions();
 
         var functions = FunctionMetadata.Load(Path.Combine(AppContext.BaseDirectory, MetadataFileName)).Select(FunctionMethod.Resolve).ToList();
-        var unknown = functions.Select(f => f.Metadata.Trigger.Type).Where(t => t is not ("httpTrigger" or "queueTrigger")).ToList();
+        var unknown = functions.Select(f => f.Metadata.Trigger.Type).Where(t => t is not ("httpTrigger" or "queueTrigger" or "timerTrigger")).ToList();
         if (unknown.Count > 0)
         {
-            throw new InvalidOperationException($"The local runner serves httpTrigger and queueTrigger functions only, not {string.Join(", ", unknown.Distinct())}.");
+            throw new InvalidOperationException($"The local runner serves httpTrigger, queueTrigger and timerTrigger functions only, not {string.Join(", ", unknown.Distinct())}.");
         }
 
         builder.Services.AddSingleton<IReadOnlyList<FunctionMethod>>(functions);
         foreach (var queueFunction in functions.Where(f => f.Metadata.Trigger.Type == "queueTrigger"))
         {
             builder.Services.AddSingleton<IHostedService>(sp => CreateListener(sp, queueFunction));
+        }
+
+        foreach (var timerFunction in functions.Where(f => f.Metadata.Trigger.Type == "timerTrigger"))
+        {
+            builder.Services.AddSingleton<IHostedService>(sp => CreateTimer(sp, timerFunction));
         }
 
         var app = builder.Build();
@@ -49,6 +56,7 @@ public sealed partial class LocalFunctionsHost
             MapHttpFunction(app, function, prefix);
         }
 
+        app.MapAdminFunctions();
         return app;
     }
 
@@ -97,6 +105,16 @@ public sealed partial class LocalFunctionsHost
             function,
             queues.GetPrefixedQueueClient(storage, queueName),
             queues.GetPrefixedQueueClient(storage, StorageNames.PoisonQueueName(queueName)));
+    }
+
+    private static TimerTriggerListener CreateTimer(IServiceProvider services, FunctionMethod function)
+    {
+        var setting = function.Metadata.Trigger.Schedule ?? throw new InvalidOperationException($"Function {function.Metadata.Name} has no schedule.");
+        var schedule = ResolveSettings(setting, services.GetRequiredService<IConfiguration>());
+        var parsed = CrontabSchedule.TryParse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true })
+            ?? throw new InvalidOperationException(
+                $"Function {function.Metadata.Name}: schedule '{schedule}' is not NCRONTAB with seconds (six fields); the runner takes no TimeSpan schedules.");
+        return ActivatorUtilities.CreateInstance<TimerTriggerListener>(services, function, parsed);
     }
 
     // %Setting% in a binding is an app setting's value, as the host resolves it.

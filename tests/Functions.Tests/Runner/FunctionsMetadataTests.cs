@@ -64,6 +64,23 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
     }
 
     [Fact]
+    public void Every_timer_function_in_the_metadata_runs_on_the_schedule_its_setting_names()
+    {
+        var timers = _app.Services.GetServices<IHostedService>().OfType<TimerTriggerListener>().ToDictionary(t => t.FunctionName);
+        var timerFunctions = _metadata.Where(f => f.Trigger.Type == "timerTrigger").ToList();
+        var configuration = _app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+
+        Assert.NotEmpty(timerFunctions);
+        Assert.Equal(timerFunctions.Select(f => f.Name).Order(), timers.Keys.Order());
+        foreach (var function in timerFunctions)
+        {
+            var configured = NCrontab.CrontabSchedule.Parse(configuration[function.Trigger.Schedule!.Trim('%')]!, new() { IncludingSeconds = true });
+            var day = new DateTime(2026, 12, 3, 0, 0, 0, DateTimeKind.Utc);
+            Assert.Equal(configured.GetNextOccurrences(day, day.AddDays(1)), timers[function.Name].Schedule.GetNextOccurrences(day, day.AddDays(1)));
+        }
+    }
+
+    [Fact]
     public void Docs_list_every_function_with_the_metadatas_method_and_route()
     {
         var documented = DocumentedHttpFunctions().ToDictionary(f => f.Name);
@@ -82,6 +99,10 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
         Assert.Equal(
             _metadata.Where(f => f.Trigger.Type == "queueTrigger").Select(f => (f.Name, f.Trigger.QueueName!, f.Trigger.Connection!)).Order(),
             queues.Order());
+
+        Assert.Equal(
+            _metadata.Where(f => f.Trigger.Type == "timerTrigger").Select(f => (f.Name, f.Trigger.Schedule!)).Order(),
+            DocumentedTimerFunctions().Order());
     }
 
     [Fact]
@@ -143,6 +164,9 @@ public sealed partial class FunctionsMetadataTests : IClassFixture<AzuriteFixtur
 
     private static IEnumerable<(string Name, string Queue, string Connection)> DocumentedQueueFunctions() =>
         Rows("| function | queue | connection |").Select(c => (c[0], c[1].Trim('`'), c[2].Trim('`')));
+
+    private static IEnumerable<(string Name, string Schedule)> DocumentedTimerFunctions() =>
+        Rows("| function | schedule | what it does |").Select(c => (c[0], c[1].Trim('`')));
 
     private static IEnumerable<string[]> Rows(string header)
     {
