@@ -210,6 +210,8 @@ module functions 'modules/functions.bicep' = if (deployApps) {
       ManagementApi__ApiKeys__0: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'management-api-key')})'
       RelayTickets__Secret: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, 'relay-ticket-secret')})'
       Speech__Provider: speechProvider
+      // The host reads a timer's schedule from this setting before the app starts (NCRONTAB with seconds, UTC).
+      Reconciler__Schedule: '0 */5 * * * *'
     }, contains(providerSecrets, 'elevenlabs') ? {
       Speech__ElevenLabs__ApiKey: '@Microsoft.KeyVault(SecretUri=${secretUri(vault.outputs.vaultUri, providerSecretNames.elevenlabs)})'
     } : {}, functionsLlmSettings)

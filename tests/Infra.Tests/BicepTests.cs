@@ -157,6 +157,21 @@ public class BicepTests
         Assert.Contains("alwaysReadyHttpInstances", alwaysReady, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Every_app_setting_a_functions_binding_names_is_set_on_the_functions_app()
+    {
+        var template = Compile();
+        var appSettings = template.GetProperty("resources").GetProperty("functions").GetProperty("properties")
+            .GetProperty("parameters").GetProperty("appSettings").GetProperty("value").GetString()!;
+
+        // The host resolves %Setting% in a trigger (a timer's schedule) from app settings before the worker starts.
+        var named = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src", "Functions"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "Trigger\\(\"%([^%\"]+)%\"").Select(m => m.Groups[1].Value))
+            .ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, setting => Assert.Contains($"'{setting.Replace(":", "__", StringComparison.Ordinal)}'", appSettings, StringComparison.Ordinal));
+    }
+
     // One compile serves every test: each run of the compiler costs seconds.
     private static readonly Lazy<JsonElement> Compiled = new(CompileMain);
 

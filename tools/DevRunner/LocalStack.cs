@@ -16,6 +16,9 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
     public const string AccountSid = "AC00000000000000000000000000000000";
     public const string AuthToken = "local-dev-auth-token";
     public const string ApiKey = "local-dev-management-key";
+
+    /// <summary>The functions runner's master key: runs a timer function now through /admin/functions/{name}.</summary>
+    public const string MasterKey = "local-dev-master-key";
     public const string AgentId = "demo";
     public const string AgentNumber = "+15550000002";
 
@@ -154,6 +157,8 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         // Both apps publish live events to the stand-in; the console's negotiate gives browsers ws:// URLs to it.
         ["Events__WebPubSubConnectionString"] = $"Endpoint={EventsUrl};AccessKey={EventsAccessKey};Version=1.0;",
         ["ManagementApi__ApiKeys__0"] = ApiKey,
+        ["Reconciler__Schedule"] = "0 */5 * * * *",
+        ["FunctionsRunner__MasterKey"] = MasterKey,
         // The demo agent's tools and outcome webhook are served on 127.0.0.1 by this runner.
         ["AgentEndpoints__AllowLoopback"] = "true",
         ["Llm__Scripted__TokenDelay"] = "00:00:00.060",

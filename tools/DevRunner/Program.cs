@@ -70,6 +70,9 @@ static void PrintHowTo(LocalStack stack)
                -H 'content-type: application/json' -d '{"to":"+15550000123","text":"Your appointment is tomorrow at ten."}'
           curl -s {{stack.FunctionsUrl}}/api/agents/{{LocalStack.AgentId}}/messages/<id> -H 'x-api-key: {{LocalStack.ApiKey}}'
 
+        Settle records whose status callbacks never arrived now, instead of at the next 5-minute run:
+          curl -s -X POST {{stack.FunctionsUrl}}/admin/functions/ReconcileRecords -H 'x-functions-key: {{LocalStack.MasterKey}}' -d '{"input":""}'
+
         Talk to the demo agent (another terminal):
           dotnet tools/PhoneSimulator/bin/Debug/net10.0/phone-sim.dll talk --webhook {{stack.IncomingCallWebhook}} --auth-token {{LocalStack.AuthToken}}
         or stop this and run: ./dev run --talk
