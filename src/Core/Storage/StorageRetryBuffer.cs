@@ -23,8 +23,8 @@ public sealed class StorageRetryOptions
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Work still failing this long after it was deferred is dropped and logged; the record it was for stays as it was
-    /// (no reconciler settles it yet: docs/failures.md).
+    /// Work still failing this long after it was deferred is dropped and logged; a record it leaves in a call state is
+    /// settled later from Twilio's call resource by the reconciler (Reconciling/RecordReconciler).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(1);
@@ -40,7 +40,8 @@ public sealed class StorageRetryOptions
 /// queue: the queues live in the same storage account and are out with it. Each round first retries the oldest due
 /// piece of work alone; only when it succeeds (storage is back) are the others tried, so an outage costs one attempt
 /// per backoff step, not one per piece. Work must be idempotent (read, merge, write): it may run again after a write
-/// that succeeded but timed out. Lost with the process (docs/failures.md: no reconciler yet).
+/// that succeeded but timed out. Lost with the process: the reconciler (Reconciling/RecordReconciler) settles what it
+/// leaves in a call state from Twilio's call resource.
 /// </summary>
 public sealed partial class StorageRetryBuffer(IOptions<StorageRetryOptions> options, TimeProvider time, ILogger<StorageRetryBuffer> logger) : BackgroundService
 {
