@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration.Memory;
 using AgentOS.Voice.Agents;
 using AgentOS.Voice.Events;
 using AgentOS.Voice.Calls;
@@ -28,6 +29,12 @@ public static class FunctionsApp
         builder.AddServiceDefaults();
         var services = builder.Services;
         var configuration = builder.Configuration;
+        // Under every other source: the host reads the timer's schedule from app settings (the deployment sets it); the
+        // local runner resolves %Reconciler:Schedule% from this configuration, so a run without the setting has one.
+        configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = [new(ReconcilerOptions.ScheduleSetting, ReconcilerOptions.DefaultSchedule)],
+        });
         services.AddAgentOsStorage(configuration);
         services.AddAgents();
         services.AddManagementApi(configuration);

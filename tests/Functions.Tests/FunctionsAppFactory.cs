@@ -23,8 +23,6 @@ public sealed class FunctionsAppFactory(
         builder.UseSetting("Storage:ConnectionString", storageConnectionString);
         builder.UseSetting("Storage:NamePrefix", namePrefix);
         builder.UseSetting("ManagementApi:ApiKeys:0", ApiKey);
-        // The host needs the timer's schedule setting before the app starts, as the deployment sets it.
-        builder.UseSetting("Reconciler:Schedule", "0 */5 * * * *");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);

@@ -157,7 +157,6 @@ internal sealed class LocalStack(string root, LocalPorts ports, string dataFolde
         // Both apps publish live events to the stand-in; the console's negotiate gives browsers ws:// URLs to it.
         ["Events__WebPubSubConnectionString"] = $"Endpoint={EventsUrl};AccessKey={EventsAccessKey};Version=1.0;",
         ["ManagementApi__ApiKeys__0"] = ApiKey,
-        ["Reconciler__Schedule"] = "0 */5 * * * *",
         ["FunctionsRunner__MasterKey"] = MasterKey,
         // The demo agent's tools and outcome webhook are served on 127.0.0.1 by this runner.
         ["AgentEndpoints__AllowLoopback"] = "true",

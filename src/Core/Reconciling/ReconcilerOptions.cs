@@ -10,11 +10,16 @@ public sealed class ReconcilerOptions : IValidatableObject
 
     /// <summary>
     /// When it runs: the Functions host's timer schedule (NCRONTAB with seconds first, six fields). The host reads it
-    /// as an app setting before the app starts, so a default here would not reach it: the deployment, the local run
-    /// and local.settings.sample.json set it (every 5 minutes), and the app checks it at start.
+    /// as an app setting before the app starts, where no default of ours reaches: the deployment sets it. The app (and
+    /// the local runner, which reads the app's configuration) fall back to <see cref="DefaultSchedule"/>.
     /// </summary>
     [Required(ErrorMessage = "Reconciler:Schedule is required: the timer schedule of ReconcileRecords, e.g. \"0 */5 * * * *\".")]
-    public string Schedule { get; set; } = "";
+    public string Schedule { get; set; } = DefaultSchedule;
+
+    /// <summary>Every 5 minutes.</summary>
+    public const string DefaultSchedule = "0 */5 * * * *";
+
+    public const string ScheduleSetting = SectionName + ":" + nameof(Schedule);
 
     /// <summary>
     /// A call or message record on a call not written for this long is looked up at Twilio. Longer than a message's

@@ -49,7 +49,6 @@ public sealed class RecordReconcilerTests(AzuriteFixture azurite) : IClassFixtur
             // Nothing listens here: the calls' status callbacks are lost.
             ["PublicUrls:FunctionsBaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Speech:Provider"] = "espeak",
-            ["Reconciler:Schedule"] = "0 */5 * * * *",
         });
         builder.AddServiceDefaults();
         builder.Services.AddAgentOsStorage(builder.Configuration);
@@ -257,10 +256,10 @@ public sealed class RecordReconcilerTests(AzuriteFixture azurite) : IClassFixtur
 public sealed class ReconcilerOptionsTests
 {
     [Theory]
-    [InlineData(null, "Reconciler:Schedule is required")]
+    [InlineData("", "Reconciler:Schedule is required")]
     [InlineData("*/5 * * * *", "is not an NCRONTAB schedule with seconds")]
     [InlineData("every 5 minutes", "is not an NCRONTAB schedule with seconds")]
-    public void A_schedule_the_host_could_not_run_stops_the_start_naming_the_setting(string? schedule, string error)
+    public void A_schedule_the_host_could_not_run_stops_the_start_naming_the_setting(string schedule, string error)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Reconciler:Schedule"] = schedule }).Build();
         using var services = new ServiceCollection().AddReconciler(configuration).BuildServiceProvider();
