@@ -53,7 +53,7 @@ public sealed class RecordReconcilerTests(AzuriteFixture azurite) : IClassFixtur
         builder.AddServiceDefaults();
         builder.Services.AddAgentOsStorage(builder.Configuration);
         builder.Services.AddTwilio(builder.Configuration);
-        builder.Services.AddSpeech(builder.Configuration);
+        builder.Services.AddSpeech(builder.Configuration, builder.Environment);
         builder.Services.AddVoiceMessages(builder.Configuration);
         builder.Services.AddCalls();
         builder.Services.AddReconciler(builder.Configuration);
