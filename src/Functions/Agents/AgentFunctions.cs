@@ -22,27 +22,10 @@ public sealed class AgentFunctions(
     public async Task<IResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Collection)] HttpRequest request, CancellationToken cancellationToken)
     {
-        if (key.Refuse(request) is { } refused)
-        {
-            return refused;
-        }
-
-        var (json, refusedBody) = await bodies.ReadAgentAsync(request, cancellationToken);
-        if (refusedBody is not null)
-        {
-            return refusedBody;
-        }
-
-        var (agent, readErrors) = await AgentRequestJson.ReadAsync(json!, cancellationToken);
+        var (agent, refused) = await ReadValidAsync(request, agentId: null, cancellationToken);
         if (agent is null)
         {
-            return Results.ValidationProblem(readErrors!);
-        }
-
-        var errors = AgentValidator.Validate(agent, endpoints.Value, llmProviders.Names);
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors.ToDictionary());
+            return refused!;
         }
 
         try
@@ -71,32 +54,10 @@ public sealed class AgentFunctions(
     public async Task<IResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Item)] HttpRequest request, string agentId, CancellationToken cancellationToken)
     {
-        if (key.Refuse(request) is { } refused)
-        {
-            return refused;
-        }
-
-        var (json, refusedBody) = await bodies.ReadAgentAsync(request, cancellationToken);
-        if (refusedBody is not null)
-        {
-            return refusedBody;
-        }
-
-        var (agent, readErrors) = await AgentRequestJson.ReadAsync(json!, cancellationToken);
+        var (agent, refused) = await ReadValidAsync(request, agentId, cancellationToken);
         if (agent is null)
         {
-            return Results.ValidationProblem(readErrors!);
-        }
-
-        var errors = AgentValidator.Validate(agent with { Id = agentId }, endpoints.Value, llmProviders.Names).ToDictionary();
-        if (!string.IsNullOrEmpty(agent.Id) && agent.Id != agentId)
-        {
-            errors["id"] = ["The body's id must match the URL's (ids cannot be changed), or be left out."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors);
+            return refused!;
         }
 
         try
@@ -116,6 +77,38 @@ public sealed class AgentFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Item)] HttpRequest request, string agentId, CancellationToken cancellationToken) =>
         key.Refuse(request)
         ?? (await store.DeleteAsync(agentId, cancellationToken) ? Results.NoContent() : NotFound(agentId));
+
+    /// <summary>
+    /// The request's agent, checked: the key, the body, its fields and, for an update (<paramref name="agentId"/> from
+    /// the URL), that the body names no other id; otherwise the answer that refuses it.
+    /// </summary>
+    private async Task<(Agent? Agent, IResult? Refused)> ReadValidAsync(HttpRequest request, string? agentId, CancellationToken cancellationToken)
+    {
+        if (key.Refuse(request) is { } refused)
+        {
+            return (null, refused);
+        }
+
+        var (json, refusedBody) = await bodies.ReadAgentAsync(request, cancellationToken);
+        if (refusedBody is not null)
+        {
+            return (null, refusedBody);
+        }
+
+        var (agent, readErrors) = await AgentRequestJson.ReadAsync(json!, cancellationToken);
+        if (agent is null)
+        {
+            return (null, Results.ValidationProblem(readErrors!));
+        }
+
+        var errors = AgentValidator.Validate(agentId is null ? agent : agent with { Id = agentId }, endpoints.Value, llmProviders.Names).ToDictionary();
+        if (agentId is not null && !string.IsNullOrEmpty(agent.Id) && agent.Id != agentId)
+        {
+            errors["id"] = ["The body's id must match the URL's (ids cannot be changed), or be left out."];
+        }
+
+        return errors.Count > 0 ? (null, Results.ValidationProblem(errors)) : (agent, null);
+    }
 
     private static IResult NotFound(string agentId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such agent.", detail: $"There is no agent with id '{agentId}'.");
