@@ -5,8 +5,8 @@ namespace AgentOS.Voice.Functions.ManagementApi;
 
 /// <summary>
 /// The management API's JSON bodies, checked before they are parsed: <c>Content-Type: application/json</c> (or a
-/// <c>+json</c> type; UTF-8 when a charset is named) or 415, and at most <see cref="ManagementApiOptions.MaxBodyBytes"/>
-/// (agents: <see cref="ManagementApiOptions.MaxAgentBodyBytes"/>) or 413. Without the first,
+/// <c>+json</c> type; UTF-8 when a charset is named) or 415, at most <see cref="ManagementApiOptions.MaxBodyBytes"/>
+/// (agents: <see cref="ManagementApiOptions.MaxAgentBodyBytes"/>) or 413, and UTF-8 throughout or 400. Without the first,
 /// text/plain, forms and UTF-16 were all read as JSON; without the second, a 10 MB body was read whole before the
 /// validator refused it. The body is read here, up to one byte past the limit, so a chunked body without a
 /// Content-Length is held to the same limit.
@@ -47,8 +47,29 @@ public sealed class JsonRequestBody(IOptions<ManagementApiOptions> options)
             }
         }
 
+        if (FirstInvalidUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is { } at)
+        {
+            return (null, Results.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "The body is not UTF-8.",
+                detail: $"The bytes from byte {at} are not UTF-8; send JSON as UTF-8 text."));
+        }
+
         buffer.Position = 0;
         return (buffer, null);
+    }
+
+    // System.Text.Json reads such bytes inside a string value as valid JSON and only fails (InvalidOperationException,
+    // not JsonException) when it makes the string, which surfaced as a 500.
+    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> body)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return null;
+        }
+
+        System.Text.Unicode.Utf8.ToUtf16(body, new char[body.Length], out var read, out _, replaceInvalidSequences: false);
+        return read;
     }
 
     private static bool IsJson(string? contentType)

@@ -109,6 +109,32 @@ public sealed class JsonBodyTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Contains(id!, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_body_that_is_not_UTF8_is_400_naming_the_byte_and_nothing_is_created()
+    {
+        var agent = await _t.AddAgentAsync();
+        // A lone 0xFF inside a string value: it parses as JSON, but no UTF-16 string can hold it.
+        var body = Encoding.UTF8.GetBytes("{\"to\":\"+14155550100\",\"text\":\"Hi\"}").ToList();
+        body.Insert(7, 0xFF);
+
+        foreach (var path in new[] { $"/api/agents/{agent.Id}/messages", $"/api/agents/{agent.Id}/calls", "/api/agents", $"/api/agents/{agent.Id}" })
+        {
+            var content = new ByteArrayContent([.. body]);
+            content.Headers.ContentType = new("application/json");
+            var method = path == $"/api/agents/{agent.Id}" ? HttpMethod.Put : HttpMethod.Post;
+            using var response = await _api.SendAsync(new HttpRequestMessage(method, path) { Content = content });
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("UTF-8", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+            Assert.Contains("byte 7", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using var list = await _api.GetFromJsonAsync<JsonDocument>($"/api/agents/{agent.Id}/messages");
+        Assert.Equal(0, list!.RootElement.GetProperty("items").GetArrayLength());
+        Assert.Empty(_t.Twilio.Created);
+    }
+
     /// <summary>A body whose length is not known up front, so it is sent chunked with no Content-Length.</summary>
     private sealed class NoLengthStream(byte[] bytes) : MemoryStream(bytes)
     {
