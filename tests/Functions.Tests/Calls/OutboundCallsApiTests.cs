@@ -122,6 +122,23 @@ public sealed class OutboundCallsApiTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
+    public async Task Twilio_failing_with_a_5xx_is_a_502_naming_the_call_and_ends_the_record()
+    {
+        var agent = await _t.AddAgentAsync();
+        _t.Twilio.Refuse = (20500, 500);
+
+        using var response = await _api.PostAsJsonAsync($"/api/agents/{agent.Id}/calls", new { to = "+14155550123" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Twilio could not be reached.", problem.GetProperty("title").GetString());
+        Assert.Equal(20500, problem.GetProperty("twilioCode").GetInt32());
+        var record = await _t.Calls.GetCallAsync(problem.GetProperty("callId").GetString()!);
+        Assert.Equal((CallState.Ended, CallEndReasons.Error), (record!.State, record.EndReason));
+        Assert.Contains("20500", record.LastError);
+    }
+
+    [Fact]
     public async Task A_call_of_another_agent_or_an_unknown_call_is_404()
     {
         var agent = await _t.AddAgentAsync();
