@@ -53,6 +53,27 @@ public sealed class MessageRetryTests(MessagesFixture fixture) : IClassFixture<M
     }
 
     [Fact]
+    public async Task Speech_that_hangs_is_timed_out_retried_later_and_the_message_still_goes_out()
+    {
+        // The first attempt's request and its 3 quick retries are never answered; the second attempt's is.
+        await using var elevenLabs = await FailingElevenLabs.StartAsync(failures: 4, hang: true);
+        await using var app = MessagesApp.Start(fixture.Azurite, fixture.Simulator, "ttshang", new Dictionary<string, string>(ElevenLabs(elevenLabs))
+        {
+            ["Messages:RetryFirstDelay"] = "00:00:00.200",
+            ["Speech:ElevenLabs:Resilience:AttemptTimeout:Timeout"] = "00:00:00.500",
+            ["Speech:ElevenLabs:Resilience:TotalRequestTimeout:Timeout"] = "00:00:10",
+        });
+        await app.CreateAgentAsync("tts-hang", "+15550000024");
+
+        var accepted = await app.SendAsync("tts-hang", new { to = "+15551000024", text = "Slow but sure." });
+
+        var done = await app.WaitForStateAsync("tts-hang", accepted.Id(), "completed");
+        Assert.Equal(2, done.GetProperty("attempts").GetInt32());
+        Assert.Equal(5, elevenLabs.Requests.Count);
+        Assert.Single(fixture.Simulator.Calls, c => c.To == "+15551000024");
+    }
+
+    [Fact]
     public async Task Speech_down_past_the_retry_window_is_poisoned_with_the_reason_on_the_record()
     {
         await using var elevenLabs = await FailingElevenLabs.StartAsync(StatusCodes.Status502BadGateway);
