@@ -79,8 +79,10 @@ public sealed class MessageRetryTests(MessagesFixture fixture) : IClassFixture<M
         await using var elevenLabs = await FailingElevenLabs.StartAsync(StatusCodes.Status502BadGateway);
         await using var app = MessagesApp.Start(fixture.Azurite, fixture.Simulator, "ttsdown", new Dictionary<string, string>(ElevenLabs(elevenLabs))
         {
+            // Delays that fit a handful of attempts in the window: past 100 failed requests in 30 s the client's
+            // circuit breaker would open and later attempts would fail without reaching ElevenLabs.
             ["Messages:RetryFirstDelay"] = "00:00:00.100",
-            ["Messages:RetryMaxDelay"] = "00:00:00.200",
+            ["Messages:RetryMaxDelay"] = "00:00:01",
             ["Messages:RetryWindow"] = "00:00:05",
         });
         await app.CreateAgentAsync("tts-down", "+15550000023");
